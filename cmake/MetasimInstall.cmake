@@ -1,0 +1,19 @@
+# Installation: library, headers, CMake package (metasim::metasim) and pkg-config file.
+include(CMakePackageConfigHelpers)
+install(TARGETS metasim EXPORT metasimTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+set(METASIM_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/metasim)
+install(EXPORT metasimTargets NAMESPACE metasim:: DESTINATION ${METASIM_CMAKE_DIR})
+configure_package_config_file(cmake/metasimConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/metasimConfig.cmake INSTALL_DESTINATION ${METASIM_CMAKE_DIR})
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/metasimConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/metasimConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/metasimConfigVersion.cmake
+  cmake/MetasimDependencies.cmake DESTINATION ${METASIM_CMAKE_DIR})
+configure_file(cmake/metasim.pc.in ${CMAKE_CURRENT_BINARY_DIR}/metasim.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/metasim.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,10 @@
+# Compiler flags shared by every metasim target: warnings, -Werror for CI, sanitizers.
+add_library(metasim_build_flags INTERFACE)
+target_compile_options(metasim_build_flags INTERFACE -Wall -Wextra -Wno-unused-parameter)
+if(METASIM_WERROR)
+  target_compile_options(metasim_build_flags INTERFACE -Werror)
+endif()
+if(METASIM_SANITIZE)
+  target_compile_options(metasim_build_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(metasim_build_flags INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,11 @@
+/* metasim: many simulations as one, distributed over MPI.
+   The umbrella header: include this one and get every public object. */
+#ifndef METASIM_H
+#define METASIM_H
+
+#include <metasim/sys.h>
+#include <metasim/check.h>
+#include <metasim/sim.h>
+#include <metasim/map.h>
+
+#endif

@@ -1,0 +1,40 @@
+# Sourced by scripts/demo and scripts/test: installs missing Debian packages (as root), then
+# configures and builds metasim into build/. Quick and quiet when everything is already there.
+set -euo pipefail
+METASIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+METASIM_BUILD=${METASIM_BUILD:-$METASIM_ROOT/build}
+METASIM_PACKAGES=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin petsc-dev
+  libhdf5-openmpi-dev check libopenblas-dev valgrind python3 python3-numpy python3-h5py)
+
+metasim_install_packages() {
+  local missing=()
+  for p in "${METASIM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "metasim needs these Debian packages: ${missing[*]}" >&2
+    echo "install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "== installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+}
+
+# Open MPI refuses to run as root without these; one BLAS thread per rank.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+
+metasim_build() {
+  local flags=("-DCMAKE_BUILD_TYPE=${METASIM_BUILD_TYPE:-RelWithDebInfo}" "-DMETASIM_WERROR=${METASIM_WERROR:-ON}")
+  [ -n "${METASIM_SANITIZE:-}" ] && flags+=("-DMETASIM_SANITIZE=$METASIM_SANITIZE")
+  cmake -S "$METASIM_ROOT" -B "$METASIM_BUILD" "${flags[@]}" > "$METASIM_BUILD.configure.log" 2>&1 \
+    || { cat "$METASIM_BUILD.configure.log"; exit 1; }
+  cmake --build "$METASIM_BUILD" -j "$(nproc)" > "$METASIM_BUILD.build.log" 2>&1 \
+    || { grep -Ev '^\[ *[0-9]+%\]' "$METASIM_BUILD.build.log"; echo "metasim: build failed" >&2; exit 1; }
+}
+
+metasim_install_packages
+metasim_build

@@ -1,0 +1,92 @@
+/* Adjoint and Taylor tests of a simulation, through the generic MSOperator checks. */
+#include <metasim/impl/simimpl.h>
+
+static PetscErrorCode MSSimOperatorApply(void *ctx, Vec m, Vec d)
+{
+  return MSSimDpred((MSSim)ctx, m, d);
+}
+
+static PetscErrorCode MSSimOperatorJvec(void *ctx, Vec m, Vec v, Vec jv)
+{
+  return MSSimJvec((MSSim)ctx, m, v, jv);
+}
+
+static PetscErrorCode MSSimOperatorJtvec(void *ctx, Vec m, Vec w, Vec jtw)
+{
+  return MSSimJtvec((MSSim)ctx, m, w, jtw);
+}
+
+static PetscErrorCode MSSimOperatorCreate(MSSim sim, MSOperator *op)
+{
+  PetscFunctionBegin;
+  op->apply = MSSimOperatorApply;
+  op->jvec  = MSSimOperatorJvec;
+  op->jtvec = MSSimOperatorJtvec;
+  op->ctx   = sim;
+  PetscCall(MSSimCreateVecs(sim, &op->model, &op->output));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSSimOperatorDestroy(MSOperator *op)
+{
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(&op->model));
+  PetscCall(VecDestroy(&op->output));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSSimCheckAdjoint - dot-product test of `MSSimJvec()` against `MSSimJtvec()`
+
+  Collective on sim
+
+  Input Parameters:
++ sim - the simulation, set up
+. m   - the model; NULL for a random one
+- rnd - random generator; NULL for a fixed seed
+
+  Output Parameter:
+. rep - the result (tolerance 1e-10)
+
+  Level: beginner
+
+.seealso: `MSCheckAdjoint()`, `MSSimCheckTaylor()`
+@*/
+PetscErrorCode MSSimCheckAdjoint(MSSim sim, Vec m, PetscRandom rnd, MSAdjointReport *rep)
+{
+  MSOperator op;
+
+  PetscFunctionBegin;
+  PetscCall(MSSimOperatorCreate(sim, &op));
+  PetscCall(MSCheckAdjoint(&op, m, rnd, 0.0, rep));
+  PetscCall(MSSimOperatorDestroy(&op));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSSimCheckTaylor - Taylor test of `MSSimJvec()` against `MSSimDpred()`
+
+  Collective on sim
+
+  Input Parameters:
++ sim - the simulation, set up
+. m   - the model; NULL for a random one
+- dm  - the direction; NULL for a random one
+
+  Output Parameter:
+. rep - errors per step and the observed order
+
+  Level: beginner
+
+.seealso: `MSCheckTaylor()`, `MSSimCheckAdjoint()`
+@*/
+PetscErrorCode MSSimCheckTaylor(MSSim sim, Vec m, Vec dm, MSTaylorReport *rep)
+{
+  MSOperator op;
+
+  PetscFunctionBegin;
+  PetscCall(MSSimOperatorCreate(sim, &op));
+  PetscCall(MSCheckTaylor(&op, m, dm, 0.0, 0, rep));
+  PetscCall(MSSimOperatorDestroy(&op));
+  PetscFunctionReturn(0);
+}
