@@ -1,6 +1,6 @@
 /* metasim demo: a linear simulation with a projection map, checked with the adjoint and Taylor
    tests. Grows into the distributed tiled demo once MSMeta exists. */
-#include <metasim.h>
+#include "commands.h"
 
 PetscErrorCode MSAppDemo(int argc, char **argv)
 {

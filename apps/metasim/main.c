@@ -1,21 +1,38 @@
 /* metasim command: dispatches to the sub-commands. */
-#include <metasim.h>
+#include "commands.h"
 
-static const char help[] = "metasim: many simulations as one, distributed over MPI.\n\n"
-                           "usage: metasim <command> [options]\n"
-                           "  demo    run the built-in problem and check it\n"
-                           "PETSc options (-log_view, ...) pass through.\n";
+static const MSAppCommand commands[] = {
+  {"demo", "run the built-in tiled problem, check it and print a summary", MSAppDemo},
+};
 
-PetscErrorCode MSAppDemo(int, char **);
+static PetscErrorCode PrintUsage(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim: many simulations as one, distributed over MPI.\n\nusage: mpiexec -n N metasim <command> [options]\n\ncommands:\n"));
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  %-8s %s\n", commands[i].name, commands[i].summary));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n'metasim <command> --help' describes a command. PETSc options (-log_view, -meta_view, solver options) pass through.\n"));
+  PetscFunctionReturn(0);
+}
 
 int main(int argc, char **argv)
 {
-  PetscBool isdemo = PETSC_FALSE;
+  PetscErrorCode ierr = 0;
+  PetscBool      found = PETSC_FALSE;
 
-  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
-  if (argc > 1) PetscCall(PetscStrcmp(argv[1], "demo", &isdemo));
-  if (isdemo) PetscCall(MSAppDemo(argc - 1, argv + 1));
-  else PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s", help));
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  if (argc > 1) {
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) && !found; i++) {
+      PetscCall(PetscStrcmp(argv[1], commands[i].name, &found));
+      if (found) ierr = commands[i].run(argc - 1, argv + 1);
+    }
+  }
+  if (!found) {
+    PetscCall(PrintUsage());
+    if (argc > 1) {
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim: unknown command \"%s\"\n", argv[1]));
+      ierr = PETSC_ERR_ARG_UNKNOWN_TYPE;
+    }
+  }
   PetscCall(PetscFinalize());
-  return 0;
+  return ierr ? 1 : 0;
 }
