@@ -7,5 +7,9 @@
 #include <metasim/check.h>
 #include <metasim/sim.h>
 #include <metasim/map.h>
+#include <metasim/farm.h>
+#include <metasim/dcr.h>
+#include <metasim/meta.h>
+#include <metasim/io.h>
 
 #endif

@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <metasim/impl/simimpl.h>
 #include <metasim/impl/mapimpl.h>
+#include <metasim/meta.h>
 
-PetscClassId  MS_SIM_CLASSID, MS_MAP_CLASSID;
+PetscClassId  MS_SIM_CLASSID, MS_MAP_CLASSID, MS_META_CLASSID;
 PetscLogEvent MS_SimFields, MS_SimDpred, MS_SimJvec, MS_SimJtvec, MS_SimJtJDiag;
 PetscLogEvent MS_MapApply, MS_MapJvec, MS_MapJtvec;
+PetscLogEvent MS_MetaScatter, MS_MetaLocalForward, MS_MetaLocalAdjoint, MS_MetaReduce;
 
 static PetscBool MSPackageInitialized = PETSC_FALSE;
 
@@ -64,6 +66,7 @@ PetscErrorCode MSInitializePackage(void)
   MSLimitBLASThreads();
   PetscCall(PetscClassIdRegister("MS Simulation", &MS_SIM_CLASSID));
   PetscCall(PetscClassIdRegister("MS Model Map", &MS_MAP_CLASSID));
+  PetscCall(PetscClassIdRegister("MS Meta Simulation", &MS_META_CLASSID));
   PetscCall(PetscLogEventRegister("MSSimFields", MS_SIM_CLASSID, &MS_SimFields));
   PetscCall(PetscLogEventRegister("MSSimDpred", MS_SIM_CLASSID, &MS_SimDpred));
   PetscCall(PetscLogEventRegister("MSSimJvec", MS_SIM_CLASSID, &MS_SimJvec));
@@ -72,6 +75,10 @@ PetscErrorCode MSInitializePackage(void)
   PetscCall(PetscLogEventRegister("MSMapApply", MS_MAP_CLASSID, &MS_MapApply));
   PetscCall(PetscLogEventRegister("MSMapJvec", MS_MAP_CLASSID, &MS_MapJvec));
   PetscCall(PetscLogEventRegister("MSMapJtvec", MS_MAP_CLASSID, &MS_MapJtvec));
+  PetscCall(PetscLogEventRegister("MSMetaScatter", MS_META_CLASSID, &MS_MetaScatter));
+  PetscCall(PetscLogEventRegister("MSMetaLocalFwd", MS_META_CLASSID, &MS_MetaLocalForward));
+  PetscCall(PetscLogEventRegister("MSMetaLocalAdj", MS_META_CLASSID, &MS_MetaLocalAdjoint));
+  PetscCall(PetscLogEventRegister("MSMetaReduce", MS_META_CLASSID, &MS_MetaReduce));
   PetscCall(MSSimRegisterAll());
   PetscCall(MSMapRegisterAll());
   PetscCall(PetscRegisterFinalize(MSFinalizePackage));

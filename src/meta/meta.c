@@ -1,0 +1,469 @@
+/* MSMeta interface: life cycle, construction, options and views. */
+#include "metaimpl.h"
+
+const char *const MSMetaKinds[]      = {"stack", "sum", "repeat", "MSMetaKind", "MS_META_", NULL};
+const char *const MSJtJDiagMethods[] = {"compose", "exact", "MSJtJDiagMethod", "MS_JTJDIAG_", NULL};
+
+/*@C
+  MSMetaCreate - creates an empty meta simulation of kind stack
+
+  Collective
+
+  Input Parameter:
+. comm - the ranks that share the simulations
+
+  Output Parameter:
+. meta - the new meta simulation
+
+  Level: beginner
+
+.seealso: `MSMetaSetKind()`, `MSMetaAddSimulation()`, `MSMetaSetFactory()`, `MSMetaSetUp()`
+@*/
+PetscErrorCode MSMetaCreate(MPI_Comm comm, MSMeta *meta)
+{
+  MSMeta   m;
+  MPI_Comm dup;
+
+  PetscFunctionBegin;
+  PetscCheck(meta, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Null pointer: argument # 2");
+  *meta = NULL;
+  PetscCall(MSInitializePackage());
+  PetscCall(PetscNew(&m));
+  PetscCall(PetscCommDuplicate(comm, &dup, NULL));
+  PetscCall(MSHeaderInitialize(&m->hdr, dup, MS_META_CLASSID, "MSMeta"));
+  PetscCall(MSHeaderSetTypeName(&m->hdr, MSMetaKinds[MS_META_STACK]));
+  PetscCallMPI(MPI_Comm_rank(dup, &m->rank));
+  PetscCallMPI(MPI_Comm_size(dup, &m->size));
+  m->kind       = MS_META_STACK;
+  m->jtj_method = MS_JTJDIAG_COMPOSE;
+  *meta         = m;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSMetaCheckNotSetUp(MSMeta meta, const char caller[])
+{
+  PetscFunctionBegin;
+  PetscCheck(meta, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: null MSMeta", caller);
+  PetscCheck(!meta->hdr.setupcalled, meta->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "%s must be called before MSMetaSetUp()", caller);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetKind - stack, sum or repeat
+
+  Logically Collective
+
+  Options Database Key:
+. -meta_kind <stack,sum,repeat> - set with `MSMetaSetFromOptions()`
+
+  Level: beginner
+
+.seealso: `MSMetaKind`
+@*/
+PetscErrorCode MSMetaSetKind(MSMeta meta, MSMetaKind kind)
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaCheckNotSetUp(meta, "MSMetaSetKind"));
+  PetscCheck(kind >= MS_META_STACK && kind <= MS_META_REPEAT, meta->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "Unknown MSMetaKind %d", (int)kind);
+  meta->kind = kind;
+  PetscCall(MSHeaderSetTypeName(&meta->hdr, MSMetaKinds[kind]));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaGetKind - the kind of a meta simulation
+
+  Not Collective
+
+  Level: beginner
+@*/
+PetscErrorCode MSMetaGetKind(MSMeta meta, MSMetaKind *kind)
+{
+  PetscFunctionBegin;
+  *kind = meta->kind;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetOptionsPrefix - prefix for the options this meta simulation reads
+
+  Logically Collective
+
+  Level: intermediate
+@*/
+PetscErrorCode MSMetaSetOptionsPrefix(MSMeta meta, const char prefix[])
+{
+  PetscFunctionBegin;
+  PetscCall(MSHeaderSetOptionsPrefix(&meta->hdr, prefix));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetFromOptions - reads the meta simulation's options
+
+  Collective
+
+  Options Database Keys:
++ -meta_kind <stack,sum,repeat>   - the kind
+. -meta_reproducible              - bitwise identical results for any rank count
+. -meta_jtjdiag <compose,exact>   - how the JtJ diagonal is computed
+- -meta_view                      - print the partition after `MSMetaSetUp()`
+
+  Level: beginner
+
+.seealso: `MSMetaSetReproducible()`, `MSMetaSetJtJDiagonalMethod()`
+@*/
+PetscErrorCode MSMetaSetFromOptions(MSMeta meta)
+{
+  MSMetaKind      kind   = meta->kind;
+  MSJtJDiagMethod method = meta->jtj_method;
+  PetscBool       flg;
+
+  PetscFunctionBegin;
+  PetscCall(MSMetaCheckNotSetUp(meta, "MSMetaSetFromOptions"));
+  PetscOptionsBegin(meta->hdr.comm, meta->hdr.prefix, "Meta simulation (MSMeta) options", "MSMeta");
+  PetscCall(PetscOptionsEnum("-meta_kind", "How the simulations combine", "MSMetaSetKind", MSMetaKinds, (PetscEnum)kind, (PetscEnum *)&kind, &flg));
+  if (flg) PetscCall(MSMetaSetKind(meta, kind));
+  PetscCall(PetscOptionsBool("-meta_reproducible", "Bitwise identical results for any rank count", "MSMetaSetReproducible", meta->reproducible, &meta->reproducible, NULL));
+  PetscCall(PetscOptionsEnum("-meta_jtjdiag", "JtJ diagonal method", "MSMetaSetJtJDiagonalMethod", MSJtJDiagMethods, (PetscEnum)method, (PetscEnum *)&method, NULL));
+  meta->jtj_method = method;
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetReproducible - reduce in a fixed order over simulation index, so that Jtvec, the JtJ
+  diagonal and the sum kind's data are bitwise identical for any number of ranks
+
+  Logically Collective
+
+  Options Database Key:
+. -meta_reproducible - turn it on
+
+  Notes:
+  The reduction becomes a pipeline through the ranks in order, with a model-length (or data-length)
+  buffer; the default reduction agrees with it to about 1e-15 relative.
+
+  Level: intermediate
+@*/
+PetscErrorCode MSMetaSetReproducible(MSMeta meta, PetscBool flg)
+{
+  PetscFunctionBegin;
+  meta->reproducible = flg;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetJtJDiagonalMethod - how `MSMetaGetJtJDiagonal()` computes diag(J^T W^T W J)
+
+  Logically Collective
+
+  Options Database Key:
+. -meta_jtjdiag <compose,exact> - the method
+
+  Level: intermediate
+
+.seealso: `MSJtJDiagMethod`
+@*/
+PetscErrorCode MSMetaSetJtJDiagonalMethod(MSMeta meta, MSJtJDiagMethod method)
+{
+  PetscFunctionBegin;
+  meta->jtj_method = method;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaAddSimulation - appends the pair (sim, map) as the next simulation index
+
+  Collective
+
+  Input Parameters:
++ meta - the meta simulation
+. sim  - the simulation (NULL for the repeat kind, which shares `MSMetaSetRepeatSimulation()`'s)
+- map  - its map from the global model
+
+  Notes:
+  Add the same pairs in the same order on every rank. The meta simulation takes references and,
+  at `MSMetaSetUp()`, keeps only those its rank owns; destroy your handles after adding. For large
+  problems prefer `MSMetaSetFactory()`, which builds only the owned simulations.
+
+  Level: beginner
+
+.seealso: `MSMetaSetFactory()`, `MSMetaSetUp()`
+@*/
+PetscErrorCode MSMetaAddSimulation(MSMeta meta, MSSim sim, MSMap map)
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaCheckNotSetUp(meta, "MSMetaAddSimulation"));
+  PetscCheck(!meta->factory, meta->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSMetaAddSimulation: this meta simulation already has a factory");
+  PetscCheck(map, meta->hdr.comm, PETSC_ERR_ARG_NULL, "MSMetaAddSimulation: simulation %" PetscInt_FMT " has no map", meta->n_added);
+  PetscCheck(sim || meta->kind == MS_META_REPEAT, meta->hdr.comm, PETSC_ERR_ARG_NULL, "MSMetaAddSimulation: simulation %" PetscInt_FMT " is NULL", meta->n_added);
+  if (meta->n_added == meta->added_cap) {
+    meta->added_cap = PetscMax(8, 2 * meta->added_cap);
+    PetscCall(PetscRealloc(sizeof(MSSim) * meta->added_cap, &meta->added_sims));
+    PetscCall(PetscRealloc(sizeof(MSMap) * meta->added_cap, &meta->added_maps));
+  }
+  if (sim) PetscCall(MSSimReference(sim));
+  PetscCall(MSMapReference(map));
+  meta->added_sims[meta->n_added] = sim;
+  meta->added_maps[meta->n_added] = map;
+  meta->n_added++;
+  meta->n_sims = meta->n_added;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetRepeatSimulation - the one simulation the repeat kind applies to every map
+
+  Collective
+
+  Level: beginner
+
+.seealso: `MS_META_REPEAT`, `MSMetaAddSimulation()`
+@*/
+PetscErrorCode MSMetaSetRepeatSimulation(MSMeta meta, MSSim sim)
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaCheckNotSetUp(meta, "MSMetaSetRepeatSimulation"));
+  PetscCheck(sim, meta->hdr.comm, PETSC_ERR_ARG_NULL, "MSMetaSetRepeatSimulation: sim is NULL");
+  PetscCall(MSSimReference(sim));
+  PetscCall(MSSimDestroy(&meta->repeat_sim));
+  meta->repeat_sim = sim;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetFactory - builds simulation i (and its map) only on the rank that owns it
+
+  Collective
+
+  Input Parameters:
++ meta    - the meta simulation
+. n_sims  - the number of simulations
+. factory - factory(i, &sim, &map, ctx) creates simulation i and its map; for the repeat kind
+            sim is NULL and only the map is created. The meta simulation takes ownership.
+- ctx     - passed to the factory
+
+  Notes:
+  Memory per rank then follows what the rank owns. Without `MSMetaSetCosts()` the simulations are
+  taken to cost the same.
+
+  Level: beginner
+
+.seealso: `MSMetaAddSimulation()`, `MSMetaSetCosts()`
+@*/
+PetscErrorCode MSMetaSetFactory(MSMeta meta, PetscInt n_sims, MSMetaFactoryFn factory, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaCheckNotSetUp(meta, "MSMetaSetFactory"));
+  PetscCheck(!meta->n_added, meta->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSMetaSetFactory: simulations were already added");
+  PetscCheck(n_sims >= 0, meta->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSMetaSetFactory: negative number of simulations %" PetscInt_FMT, n_sims);
+  PetscCheck(factory, meta->hdr.comm, PETSC_ERR_ARG_NULL, "MSMetaSetFactory: factory is NULL");
+  meta->n_sims      = n_sims;
+  meta->factory     = factory;
+  meta->factory_ctx = ctx;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetCosts - relative cost of each simulation, used to balance contiguous ranges over ranks
+
+  Collective
+
+  Input Parameters:
++ meta  - the meta simulation
+. n     - the number of simulations
+- costs - n positive costs (copied), the same on every rank
+
+  Level: intermediate
+
+.seealso: `MSMetaSetFactory()`
+@*/
+PetscErrorCode MSMetaSetCosts(MSMeta meta, PetscInt n, const PetscReal costs[])
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaCheckNotSetUp(meta, "MSMetaSetCosts"));
+  PetscCheck(n == meta->n_sims, meta->hdr.comm, PETSC_ERR_ARG_SIZ, "MSMetaSetCosts: %" PetscInt_FMT " costs for %" PetscInt_FMT " simulations", n, meta->n_sims);
+  for (PetscInt i = 0; i < n; i++) PetscCheck(costs[i] > 0 && PetscIsNormalReal(costs[i]), meta->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSMetaSetCosts: cost of simulation %" PetscInt_FMT " is %g, it must be positive and finite", i, (double)costs[i]);
+  PetscCall(PetscFree(meta->costs));
+  PetscCall(PetscMalloc1(n, &meta->costs));
+  PetscCall(PetscArraycpy(meta->costs, costs, n));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaGetSizes - global sizes
+
+  Not Collective
+
+  Output Parameters:
++ n_sims  - number of simulations (or NULL)
+. n_model - global model length (or NULL)
+- n_data  - global data length (or NULL)
+
+  Level: beginner
+@*/
+PetscErrorCode MSMetaGetSizes(MSMeta meta, PetscInt *n_sims, PetscInt *n_model, PetscInt *n_data)
+{
+  PetscFunctionBegin;
+  MSCheckSetUp(meta, "MSMeta");
+  if (n_sims) *n_sims = meta->n_sims;
+  if (n_model) *n_model = meta->n_model;
+  if (n_data) *n_data = meta->n_data;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaGetOwnershipRange - the simulation indices this rank owns, [first, end)
+
+  Not Collective
+
+  Level: intermediate
+@*/
+PetscErrorCode MSMetaGetOwnershipRange(MSMeta meta, PetscInt *first, PetscInt *end)
+{
+  PetscFunctionBegin;
+  MSCheckSetUp(meta, "MSMeta");
+  if (first) *first = meta->first;
+  if (end) *end = meta->first + meta->n_local;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaGetLocalSimulation - an owned simulation and its map (borrowed)
+
+  Not Collective
+
+  Input Parameters:
++ meta  - the meta simulation
+- index - a global simulation index this rank owns
+
+  Output Parameters:
++ sim - the simulation (or NULL)
+- map - its map on the global model (or NULL)
+
+  Level: intermediate
+@*/
+PetscErrorCode MSMetaGetLocalSimulation(MSMeta meta, PetscInt index, MSSim *sim, MSMap *map)
+{
+  PetscFunctionBegin;
+  MSCheckSetUp(meta, "MSMeta");
+  PetscCheck(index >= meta->first && index < meta->first + meta->n_local, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Simulation %" PetscInt_FMT " is not owned by rank %d (it owns [%" PetscInt_FMT ", %" PetscInt_FMT "))", index, meta->rank, meta->first, meta->first + meta->n_local);
+  if (sim) *sim = meta->sims[index - meta->first];
+  if (map) *map = meta->maps[index - meta->first];
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaCreateVecs - a global model vector and a data vector with the meta simulation's layout
+
+  Collective
+
+  Output Parameters:
++ m - model vector, length n_model, PETSc's default layout (or NULL); any layout works
+- d - data vector (or NULL): stack and repeat hold each rank's simulations' data in simulation
+      order; sum has PETSc's default layout
+
+  Level: beginner
+@*/
+PetscErrorCode MSMetaCreateVecs(MSMeta meta, Vec *m, Vec *d)
+{
+  PetscFunctionBegin;
+  MSCheckSetUp(meta, "MSMeta");
+  if (m) PetscCall(VecCreateMPI(meta->hdr.comm, PETSC_DECIDE, meta->n_model, m));
+  if (d) PetscCall(VecCreateMPI(meta->hdr.comm, meta->n_data_local, meta->n_data, d));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaView - prints the kind, sizes and the partition: simulations, data and cost per rank
+
+  Collective
+
+  Options Database Key:
+. -meta_view - view after `MSMetaSetUp()`
+
+  Level: beginner
+@*/
+PetscErrorCode MSMetaView(MSMeta meta, PetscViewer viewer)
+{
+  PetscFunctionBegin;
+  if (!viewer) PetscCall(PetscViewerASCIIGetStdout(meta->hdr.comm, &viewer));
+  PetscCall(MSHeaderView(&meta->hdr, viewer));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "simulations %" PetscInt_FMT ", model length %" PetscInt_FMT ", data length %" PetscInt_FMT "\n", meta->n_sims, meta->n_model, meta->n_data));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "reproducible reductions: %s, JtJ diagonal: %s\n", meta->reproducible ? "yes" : "no", MSJtJDiagMethods[meta->jtj_method]));
+  if (meta->hdr.setupcalled) {
+    PetscCall(PetscViewerASCIIPrintf(viewer, "partition over %d rank(s):\n", meta->size));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  rank   simulations          count        data        cost\n"));
+    for (PetscMPIInt r = 0; r < meta->size; r++)
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  %4d   [%6" PetscInt_FMT ", %6" PetscInt_FMT ")   %6" PetscInt_FMT "  %10" PetscInt_FMT "  %10.4g\n", r, meta->sim_ranges[r], meta->sim_ranges[r + 1], meta->sim_ranges[r + 1] - meta->sim_ranges[r], meta->rank_data[r], (double)meta->rank_cost[r]));
+  }
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSMetaDestroyVecArray(PetscInt n, Vec **v)
+{
+  PetscFunctionBegin;
+  if (*v)
+    for (PetscInt i = 0; i < n; i++) PetscCall(VecDestroy(&(*v)[i]));
+  PetscCall(PetscFree(*v));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaDestroy - frees the meta simulation and its references to simulations and maps
+
+  Collective
+
+  Level: beginner
+@*/
+PetscErrorCode MSMetaDestroy(MSMeta *meta)
+{
+  MSMeta   m;
+  MPI_Comm comm;
+
+  PetscFunctionBegin;
+  if (!meta || !*meta) PetscFunctionReturn(0);
+  m = *meta;
+  for (PetscInt i = 0; i < m->n_added; i++) {
+    PetscCall(MSSimDestroy(&m->added_sims[i]));
+    PetscCall(MSMapDestroy(&m->added_maps[i]));
+  }
+  PetscCall(PetscFree(m->added_sims));
+  PetscCall(PetscFree(m->added_maps));
+  for (PetscInt i = 0; i < m->n_local; i++) {
+    PetscCall(MSSimDestroy(&m->sims[i]));
+    PetscCall(MSMapDestroy(&m->maps[i]));
+    if (m->rmaps) PetscCall(MSMapDestroy(&m->rmaps[i]));
+  }
+  PetscCall(PetscFree(m->sims));
+  PetscCall(PetscFree(m->maps));
+  PetscCall(PetscFree(m->rmaps));
+  PetscCall(MSSimDestroy(&m->repeat_sim));
+  PetscCall(PetscFree(m->costs));
+  PetscCall(PetscFree(m->sim_ranges));
+  PetscCall(PetscFree(m->data_offsets));
+  PetscCall(PetscFree(m->rank_data));
+  PetscCall(PetscFree(m->rank_cost));
+  PetscCall(ISDestroy(&m->support));
+  PetscCall(VecDestroy(&m->mloc));
+  PetscCall(VecDestroy(&m->vloc));
+  PetscCall(VecDestroy(&m->gloc));
+  PetscCall(VecDestroy(&m->tloc));
+  PetscCall(VecScatterDestroy(&m->scatter));
+  PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_m));
+  PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_v));
+  PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_d));
+  PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_g));
+  PetscCall(MSMetaDestroyVecArray(m->n_local, &m->contrib));
+  PetscCall(VecDestroy(&m->dsum));
+  PetscCall(VecDestroy(&m->dall));
+  PetscCall(VecScatterDestroy(&m->data_to_all));
+  comm = m->hdr.comm;
+  PetscCall(MSHeaderFinalize(&m->hdr));
+  PetscCall(PetscCommDestroy(&comm));
+  PetscCall(PetscFree(*meta));
+  PetscFunctionReturn(0);
+}

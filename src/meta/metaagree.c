@@ -1,0 +1,32 @@
+/* Collective agreement on local failures: every rank fails together, naming the simulation. */
+#include "metaimpl.h"
+
+/* After a local phase: if any rank had an error, every rank returns one that names the first
+   failing simulation (lowest index) and its rank, with that rank's error code. */
+PetscErrorCode MSMetaAgree(MSMeta meta, PetscErrorCode lerr, PetscInt sim, const char what[])
+{
+  struct {
+    int index, rank;
+  } in, out;
+  int code = (int)lerr;
+
+  PetscFunctionBegin;
+  in.index = lerr ? (int)(sim >= 0 ? sim : PETSC_MAX_INT - 1) : PETSC_MAX_INT;
+  in.rank  = meta->rank;
+  PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, meta->hdr.comm));
+  if (out.index == PETSC_MAX_INT) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, out.rank, meta->hdr.comm));
+  if (out.index == PETSC_MAX_INT - 1) SETERRQ(meta->hdr.comm, (PetscErrorCode)code, "MSMeta %s failed on rank %d", what, out.rank);
+  SETERRQ(meta->hdr.comm, (PetscErrorCode)code, "MSMeta %s failed in simulation %d on rank %d", what, out.index, out.rank);
+}
+
+/* A check whose outcome may differ between ranks: all fail if any fails. */
+PetscErrorCode MSMetaCheckAll(MSMeta meta, PetscBool ok, PetscErrorCode code, const char message[])
+{
+  PetscBool all;
+
+  PetscFunctionBegin;
+  PetscCall(MPIU_Allreduce(&ok, &all, 1, MPIU_BOOL, MPI_LAND, meta->hdr.comm));
+  PetscCheck(all, meta->hdr.comm, code, "%s", message);
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,75 @@
+/* MSMeta private struct and the internal steps shared by its files. */
+#ifndef METASIM_METAIMPL_H
+#define METASIM_METAIMPL_H
+
+#include <metasim/meta.h>
+#include <metasim/impl/simimpl.h>
+#include <metasim/impl/mapimpl.h>
+
+struct _p_MSMeta {
+  MSHeader        hdr;
+  MSMetaKind      kind;
+  PetscBool       reproducible;
+  MSJtJDiagMethod jtj_method;
+
+  /* construction: either pairs added on every rank, or a factory called by the owner */
+  PetscInt        n_sims;
+  PetscInt        n_added, added_cap;
+  MSSim          *added_sims;
+  MSMap          *added_maps;
+  MSSim           repeat_sim;
+  MSMetaFactoryFn factory;
+  void           *factory_ctx;
+  PetscReal      *costs; /* n_sims, or NULL: from sizes (added pairs) or uniform (factory) */
+
+  /* partition: rank r owns simulations [sim_ranges[r], sim_ranges[r+1]) */
+  PetscMPIInt rank, size;
+  PetscInt   *sim_ranges;
+  PetscInt    first, n_local;
+  MSSim      *sims;  /* n_local owned simulations (the shared one, referenced, for repeat) */
+  MSMap      *maps;  /* their maps on the global model */
+  MSMap      *rmaps; /* the same maps restricted to the rank's support */
+
+  /* sizes */
+  PetscInt  n_model;        /* global model length */
+  PetscInt  n_data;         /* global data length */
+  PetscInt  n_data_local;   /* this rank's part of the data Vec */
+  PetscInt *data_offsets;   /* stack/repeat: n_local+1 offsets of each simulation's block in the local data */
+  PetscInt *rank_data;      /* size: data length on each rank, for views */
+  PetscReal *rank_cost;     /* size: summed cost on each rank, for views */
+
+  /* local compressed model: the union of the owned maps' supports */
+  IS         support;
+  Vec        mloc, vloc, gloc, tloc;
+  VecScatter scatter;          /* global model -> mloc; rebuilt when the model layout changes */
+  PetscInt   scatter_rstart, scatter_rend;
+  MSVecKey   model_key;        /* the global model state the sub-models were computed from */
+  Vec       *sub_m, *sub_v, *sub_d, *sub_g; /* per owned simulation: model, perturbation, data, gradient */
+  Vec        dsum;             /* sum kind: a full-length local data vector */
+  VecScatter data_to_all;      /* sum kind: distributed data -> every rank's full copy */
+  Vec        dall;             /* sum kind: the full copy */
+  Vec       *contrib;          /* reproducible mode: each owned simulation's model-space contribution */
+};
+
+/* collective agreement on a local failure */
+PETSC_INTERN PetscErrorCode MSMetaAgree(MSMeta, PetscErrorCode, PetscInt, const char[]);
+PETSC_INTERN PetscErrorCode MSMetaCheckAll(MSMeta, PetscBool, PetscErrorCode, const char[]);
+
+/* set-up steps */
+PETSC_INTERN PetscErrorCode MSMetaPartition(MSMeta);
+PETSC_INTERN PetscErrorCode MSMetaBuildLocal(MSMeta);
+PETSC_INTERN PetscErrorCode MSMetaSetUpLocalModel(MSMeta);
+
+/* data movement */
+PETSC_INTERN PetscErrorCode MSMetaCheckModelVec(MSMeta, Vec, const char[]);
+PETSC_INTERN PetscErrorCode MSMetaCheckDataVec(MSMeta, Vec, const char[]);
+PETSC_INTERN PetscErrorCode MSMetaScatterModel(MSMeta, Vec);
+PETSC_INTERN PetscErrorCode MSMetaScatterPerturbation(MSMeta, Vec);
+PETSC_INTERN PetscErrorCode MSMetaDataToLocal(MSMeta, Vec);
+PETSC_INTERN PetscErrorCode MSMetaLocalToData(MSMeta, Vec);
+PETSC_INTERN PetscErrorCode MSMetaZeroModelSum(MSMeta);
+PETSC_INTERN PetscErrorCode MSMetaAccumulateModel(MSMeta, PetscInt, Vec);
+PETSC_INTERN PetscErrorCode MSMetaReduceModel(MSMeta, Vec);
+PETSC_INTERN PetscErrorCode MSMetaGetLocalDataBlock(MSMeta, PetscInt, Vec *);
+
+#endif

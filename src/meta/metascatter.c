@@ -1,0 +1,246 @@
+/* MSMeta data movement: the model scatter onto each rank's support, data blocks, and the
+   reductions of model-space and (sum kind) data-space sums, plain or in a reproducible order. */
+#include "metaimpl.h"
+
+PetscErrorCode MSMetaCheckModelVec(MSMeta meta, Vec m, const char what[])
+{
+  PetscFunctionBegin;
+  MSCheckSetUp(meta, "MSMeta");
+  PetscCall(MSVecCheckSize(m, meta->n_model, "MSMeta", what));
+  PetscFunctionReturn(0);
+}
+
+/* Data vectors must have the meta simulation's layout (see MSMetaCreateVecs()). */
+PetscErrorCode MSMetaCheckDataVec(MSMeta meta, Vec d, const char what[])
+{
+  PetscInt n;
+  char     msg[256];
+
+  PetscFunctionBegin;
+  MSCheckSetUp(meta, "MSMeta");
+  PetscCall(MSVecCheckSize(d, meta->n_data, "MSMeta", what));
+  PetscCall(VecGetLocalSize(d, &n));
+  PetscCall(PetscSNPrintf(msg, sizeof(msg), "MSMeta: the %s vector's layout differs from the meta simulation's data layout (create it with MSMetaCreateVecs())", what));
+  PetscCall(MSMetaCheckAll(meta, n == meta->n_data_local ? PETSC_TRUE : PETSC_FALSE, PETSC_ERR_ARG_INCOMP, msg));
+  PetscFunctionReturn(0);
+}
+
+/* (Re)builds the scatter from the model's layout onto the rank's support. */
+static PetscErrorCode MSMetaEnsureScatter(MSMeta meta, Vec m)
+{
+  PetscInt  rstart, rend;
+  PetscBool same, all;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(m, &rstart, &rend));
+  same = (meta->scatter && rstart == meta->scatter_rstart && rend == meta->scatter_rend) ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(MPIU_Allreduce(&same, &all, 1, MPIU_BOOL, MPI_LAND, meta->hdr.comm));
+  if (all) PetscFunctionReturn(0);
+  PetscCall(VecScatterDestroy(&meta->scatter));
+  PetscCall(VecScatterCreate(m, meta->support, meta->mloc, NULL, &meta->scatter));
+  meta->scatter_rstart = rstart;
+  meta->scatter_rend   = rend;
+  meta->model_key.valid = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* Moves the model entries the rank's maps read and applies the maps, unless the sub-models
+   already belong to this model state. Collective; failures are agreed on. */
+PetscErrorCode MSMetaScatterModel(MSMeta meta, Vec m)
+{
+  PetscBool      cached, all;
+  PetscErrorCode lerr = 0;
+  PetscInt       k;
+
+  PetscFunctionBegin;
+  PetscCall(MSMetaCheckModelVec(meta, m, "model"));
+  PetscCall(MSVecKeyMatches(&meta->model_key, m, &cached));
+  PetscCall(MPIU_Allreduce(&cached, &all, 1, MPIU_BOOL, MPI_LAND, meta->hdr.comm));
+  if (all) PetscFunctionReturn(0);
+  meta->model_key.valid = PETSC_FALSE;
+  PetscCall(MSVecCheckFinite(m, "meta simulation model"));
+  PetscCall(MSMetaEnsureScatter(meta, m));
+  PetscCall(PetscLogEventBegin(MS_MetaScatter, 0, 0, 0, 0));
+  PetscCall(VecScatterBegin(meta->scatter, m, meta->mloc, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(meta->scatter, m, meta->mloc, INSERT_VALUES, SCATTER_FORWARD));
+  for (k = 0; k < meta->n_local && !lerr; k++) lerr = MSMapApply(meta->rmaps[k], meta->mloc, meta->sub_m[k]);
+  PetscCall(PetscLogEventEnd(MS_MetaScatter, 0, 0, 0, 0));
+  PetscCall(MSMetaAgree(meta, lerr, meta->first + k - 1, "model map"));
+  PetscCall(MSVecKeySet(&meta->model_key, m));
+  PetscFunctionReturn(0);
+}
+
+/* A model-space perturbation v onto the rank's support, then through each map's derivative. */
+PetscErrorCode MSMetaScatterPerturbation(MSMeta meta, Vec v)
+{
+  PetscErrorCode lerr = 0;
+  PetscInt       k;
+
+  PetscFunctionBegin;
+  PetscCall(MSMetaCheckModelVec(meta, v, "perturbation"));
+  PetscCall(MSMetaEnsureScatter(meta, v));
+  PetscCall(PetscLogEventBegin(MS_MetaScatter, 0, 0, 0, 0));
+  PetscCall(VecScatterBegin(meta->scatter, v, meta->vloc, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(meta->scatter, v, meta->vloc, INSERT_VALUES, SCATTER_FORWARD));
+  for (k = 0; k < meta->n_local && !lerr; k++) lerr = MSMapJvec(meta->rmaps[k], meta->mloc, meta->vloc, meta->sub_v[k]);
+  PetscCall(PetscLogEventEnd(MS_MetaScatter, 0, 0, 0, 0));
+  PetscCall(MSMetaAgree(meta, lerr, meta->first + k - 1, "map derivative"));
+  PetscFunctionReturn(0);
+}
+
+/* The data-space input of owned simulation k: its block (stack, repeat) or all of it (sum). */
+PetscErrorCode MSMetaGetLocalDataBlock(MSMeta meta, PetscInt k, Vec *w)
+{
+  PetscFunctionBegin;
+  *w = meta->kind == MS_META_SUM ? meta->dall : meta->sub_d[k];
+  PetscFunctionReturn(0);
+}
+
+/* Distributes a data-space vector to the owned simulations (see MSMetaGetLocalDataBlock()). */
+PetscErrorCode MSMetaDataToLocal(MSMeta meta, Vec w)
+{
+  PetscFunctionBegin;
+  if (meta->kind == MS_META_SUM) {
+    PetscCall(VecScatterBegin(meta->data_to_all, w, meta->dall, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(meta->data_to_all, w, meta->dall, INSERT_VALUES, SCATTER_FORWARD));
+  } else {
+    const PetscScalar *a;
+
+    PetscCall(VecGetArrayRead(w, &a));
+    for (PetscInt k = 0; k < meta->n_local; k++) {
+      PetscScalar *b;
+
+      PetscCall(VecGetArrayWrite(meta->sub_d[k], &b));
+      PetscCall(PetscArraycpy(b, a + meta->data_offsets[k], meta->data_offsets[k + 1] - meta->data_offsets[k]));
+      PetscCall(VecRestoreArrayWrite(meta->sub_d[k], &b));
+    }
+    PetscCall(VecRestoreArrayRead(w, &a));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Sums, in simulation order through the ranks, n local contributions of length len placed at
+   positions idx (NULL: 0..len-1) of a length-N result; every rank receives the whole result.
+   The result is bitwise independent of how simulations are spread over ranks. */
+static PetscErrorCode MSMetaOrderedSum(MSMeta meta, PetscInt n, Vec contrib[], const PetscInt idx[], PetscInt N, PetscScalar result[])
+{
+  MPI_Comm comm = meta->hdr.comm;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(result, N));
+  if (meta->rank > 0) PetscCallMPI(MPI_Recv(result, (int)N, MPIU_SCALAR, meta->rank - 1, 0, comm, MPI_STATUS_IGNORE));
+  for (PetscInt k = 0; k < n; k++) {
+    const PetscScalar *c;
+    PetscInt           len;
+
+    PetscCall(VecGetLocalSize(contrib[k], &len));
+    PetscCall(VecGetArrayRead(contrib[k], &c));
+    if (idx)
+      for (PetscInt j = 0; j < len; j++) result[idx[j]] += c[j];
+    else
+      for (PetscInt j = 0; j < len; j++) result[j] += c[j];
+    PetscCall(VecRestoreArrayRead(contrib[k], &c));
+  }
+  if (meta->rank < meta->size - 1) PetscCallMPI(MPI_Send(result, (int)N, MPIU_SCALAR, meta->rank + 1, 0, comm));
+  PetscCallMPI(MPI_Bcast(result, (int)N, MPIU_SCALAR, meta->size - 1, comm));
+  PetscFunctionReturn(0);
+}
+
+/* Copies this rank's part of a full-length array into a distributed Vec. */
+static PetscErrorCode MSMetaCopyOwnedPart(const PetscScalar full[], Vec out)
+{
+  PetscScalar *o;
+  PetscInt     lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(out, &lo, &hi));
+  PetscCall(VecGetArrayWrite(out, &o));
+  PetscCall(PetscArraycpy(o, full + lo, hi - lo));
+  PetscCall(VecRestoreArrayWrite(out, &o));
+  PetscFunctionReturn(0);
+}
+
+/* Owned simulations' data into a data Vec: their blocks (stack, repeat) or their sum (sum). */
+PetscErrorCode MSMetaLocalToData(MSMeta meta, Vec d)
+{
+  PetscFunctionBegin;
+  if (meta->kind != MS_META_SUM) {
+    PetscScalar *a;
+
+    PetscCall(VecGetArrayWrite(d, &a));
+    for (PetscInt k = 0; k < meta->n_local; k++) {
+      const PetscScalar *b;
+
+      PetscCall(VecGetArrayRead(meta->sub_d[k], &b));
+      PetscCall(PetscArraycpy(a + meta->data_offsets[k], b, meta->data_offsets[k + 1] - meta->data_offsets[k]));
+      PetscCall(VecRestoreArrayRead(meta->sub_d[k], &b));
+    }
+    PetscCall(VecRestoreArrayWrite(d, &a));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscLogEventBegin(MS_MetaReduce, 0, 0, 0, 0));
+  if (meta->reproducible) {
+    PetscScalar *full;
+
+    PetscCall(PetscMalloc1(meta->n_data, &full));
+    PetscCall(MSMetaOrderedSum(meta, meta->n_local, meta->sub_d, NULL, meta->n_data, full));
+    PetscCall(MSMetaCopyOwnedPart(full, d));
+    PetscCall(PetscFree(full));
+  } else {
+    PetscScalar *sum, *o;
+    PetscMPIInt *counts;
+
+    PetscCall(VecSet(meta->dsum, 0.0));
+    for (PetscInt k = 0; k < meta->n_local; k++) PetscCall(VecAXPY(meta->dsum, 1.0, meta->sub_d[k]));
+    PetscCall(PetscMalloc1(meta->size, &counts));
+    for (PetscMPIInt r = 0; r < meta->size; r++) counts[r] = (PetscMPIInt)meta->rank_data[r];
+    PetscCall(VecGetArray(meta->dsum, &sum));
+    PetscCall(VecGetArrayWrite(d, &o));
+    PetscCallMPI(MPI_Reduce_scatter(sum, o, counts, MPIU_SCALAR, MPIU_SUM, meta->hdr.comm));
+    PetscCall(VecRestoreArrayWrite(d, &o));
+    PetscCall(VecRestoreArray(meta->dsum, &sum));
+    PetscCall(PetscFree(counts));
+  }
+  PetscCall(PetscLogEventEnd(MS_MetaReduce, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* Model-space sums: start, add owned simulation k's contribution (on the support), reduce. */
+PetscErrorCode MSMetaZeroModelSum(MSMeta meta)
+{
+  PetscFunctionBegin;
+  PetscCall(VecSet(meta->gloc, 0.0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode MSMetaAccumulateModel(MSMeta meta, PetscInt k, Vec c)
+{
+  PetscFunctionBegin;
+  if (meta->reproducible) PetscCall(VecCopy(c, meta->contrib[k]));
+  else PetscCall(VecAXPY(meta->gloc, 1.0, c));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode MSMetaReduceModel(MSMeta meta, Vec out)
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaEnsureScatter(meta, out));
+  PetscCall(PetscLogEventBegin(MS_MetaReduce, 0, 0, 0, 0));
+  if (meta->reproducible) {
+    PetscScalar    *full;
+    const PetscInt *idx;
+
+    PetscCall(PetscMalloc1(meta->n_model, &full));
+    PetscCall(ISGetIndices(meta->support, &idx));
+    PetscCall(MSMetaOrderedSum(meta, meta->n_local, meta->contrib, idx, meta->n_model, full));
+    PetscCall(ISRestoreIndices(meta->support, &idx));
+    PetscCall(MSMetaCopyOwnedPart(full, out));
+    PetscCall(PetscFree(full));
+  } else {
+    PetscCall(VecSet(out, 0.0));
+    PetscCall(VecScatterBegin(meta->scatter, meta->gloc, out, ADD_VALUES, SCATTER_REVERSE));
+    PetscCall(VecScatterEnd(meta->scatter, meta->gloc, out, ADD_VALUES, SCATTER_REVERSE));
+  }
+  PetscCall(PetscLogEventEnd(MS_MetaReduce, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
