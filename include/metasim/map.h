@@ -73,5 +73,6 @@ PETSC_EXTERN PetscErrorCode MSMapTileSetOperator(MSMap, Mat);
 /* Convenience constructors */
 PETSC_EXTERN PetscErrorCode MSMapCreateIdentity(MPI_Comm, PetscInt, MSMap *);
 PETSC_EXTERN PetscErrorCode MSMapCreateProjection(MPI_Comm, PetscInt, PetscInt, const PetscInt[], MSMap *);
+PETSC_EXTERN PetscErrorCode MSMapCreateTileFromGrids(MPI_Comm, const PetscInt[3], const PetscReal *[3], const PetscInt[3], const PetscReal *[3], MSMap *);
 
 #endif

@@ -5,12 +5,24 @@ PetscFunctionList MSMapList = NULL;
 
 PETSC_INTERN PetscErrorCode MSMapCreate_Identity(MSMap);
 PETSC_INTERN PetscErrorCode MSMapCreate_Projection(MSMap);
+PETSC_INTERN PetscErrorCode MSMapCreate_Exp(MSMap);
+PETSC_INTERN PetscErrorCode MSMapCreate_Linear(MSMap);
+PETSC_INTERN PetscErrorCode MSMapCreate_Tile(MSMap);
+PETSC_INTERN PetscErrorCode MSMapCreate_Compose(MSMap);
+PETSC_INTERN PetscErrorCode MSMapCreate_Sum(MSMap);
+PETSC_INTERN PetscErrorCode MSMapCreate_InjectActive(MSMap);
 
 PetscErrorCode MSMapRegisterAll(void)
 {
   PetscFunctionBegin;
   PetscCall(MSMapRegister(MSMAPIDENTITY, MSMapCreate_Identity));
   PetscCall(MSMapRegister(MSMAPPROJECTION, MSMapCreate_Projection));
+  PetscCall(MSMapRegister(MSMAPEXP, MSMapCreate_Exp));
+  PetscCall(MSMapRegister(MSMAPLINEAR, MSMapCreate_Linear));
+  PetscCall(MSMapRegister(MSMAPTILE, MSMapCreate_Tile));
+  PetscCall(MSMapRegister(MSMAPCOMPOSE, MSMapCreate_Compose));
+  PetscCall(MSMapRegister(MSMAPSUM, MSMapCreate_Sum));
+  PetscCall(MSMapRegister(MSMAPINJECTACTIVE, MSMapCreate_InjectActive));
   PetscFunctionReturn(0);
 }
 
