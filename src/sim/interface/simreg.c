@@ -5,12 +5,14 @@ PetscFunctionList MSSimList = NULL;
 
 PETSC_INTERN PetscErrorCode MSSimCreate_Linear(MSSim);
 PETSC_INTERN PetscErrorCode MSSimCreate_Shell(MSSim);
+PETSC_INTERN PetscErrorCode MSSimCreate_DCR(MSSim);
 
 PetscErrorCode MSSimRegisterAll(void)
 {
   PetscFunctionBegin;
   PetscCall(MSSimRegister(MSSIMLINEAR, MSSimCreate_Linear));
   PetscCall(MSSimRegister(MSSIMSHELL, MSSimCreate_Shell));
+  PetscCall(MSSimRegister(MSSIMDCR, MSSimCreate_DCR));
   PetscFunctionReturn(0);
 }
 

@@ -1,0 +1,185 @@
+/* MSSIMDCR finite-volume operator: face conductances, assembly of A(m), and the derivative
+   G(phi) = d(A(m) phi)/dm with its transpose, all as loops over faces. */
+#include "dcrimpl.h"
+
+PetscErrorCode MSDCRFacesDestroy(MSDCRFaces *f)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(f->lo, f->hi));
+  PetscCall(PetscFree3(f->area, f->dlo, f->dhi));
+  PetscCall(PetscFree3(f->T, f->dTlo, f->dThi));
+  PetscCall(PetscFree3(f->bcell, f->bgeom, f->bT));
+  f->n_faces  = 0;
+  f->n_bfaces = 0;
+  PetscFunctionReturn(0);
+}
+
+/* Width of cell i along axis d. */
+#define MSDCRWidth(g, d, i) ((g)->edges[d][(i) + 1] - (g)->edges[d][i])
+
+/* The mixed condition d phi / dn + alpha phi = 0 with alpha = (r . n) / |r|^2, r from the centre
+   of the surface to the face centre: exact for a pole at that point over a homogeneous half-space.
+   With phi_face = phi_cell / (1 + alpha h / 2) the outward flux is sigma * area * geom * phi_cell. */
+static PetscErrorCode MSDCRBoundaryGeometry(const MSDCRGrid *g, const PetscInt ijk[3], PetscInt d, PetscInt side, PetscReal *geom)
+{
+  PetscReal ref[3], x[3], area = 1.0, r2 = 0.0, rn, alpha, half;
+
+  PetscFunctionBegin;
+  ref[0] = 0.5 * (g->edges[0][0] + g->edges[0][g->n[0]]);
+  ref[1] = 0.5 * (g->edges[1][0] + g->edges[1][g->n[1]]);
+  ref[2] = g->edges[2][g->n[2]];
+  for (PetscInt e = 0; e < 3; e++) {
+    x[e] = e == d ? g->edges[e][ijk[e] + side] : g->centres[e][ijk[e]];
+    if (e != d) area *= MSDCRWidth(g, e, ijk[e]);
+    r2 += (x[e] - ref[e]) * (x[e] - ref[e]);
+  }
+  rn    = (x[d] - ref[d]) * (side ? 1.0 : -1.0);
+  alpha = rn / r2;
+  half  = 0.5 * MSDCRWidth(g, d, ijk[d]);
+  *geom = area * alpha / (1.0 + alpha * half);
+  PetscFunctionReturn(0);
+}
+
+/* Enumerates the interior faces along every axis and the boundary faces except the surface. */
+PetscErrorCode MSDCRFacesCreate(MSDCRFaces *f, const MSDCRGrid *g)
+{
+  const PetscInt *n         = g->n;
+  const PetscInt  stride[3] = {1, n[0], n[0] * n[1]};
+  PetscInt        nf = 0, nb = 0;
+
+  PetscFunctionBegin;
+  PetscCall(MSDCRFacesDestroy(f));
+  f->n_faces  = (n[0] - 1) * n[1] * n[2] + n[0] * (n[1] - 1) * n[2] + n[0] * n[1] * (n[2] - 1);
+  f->n_bfaces = 2 * n[1] * n[2] + 2 * n[0] * n[2] + n[0] * n[1];
+  PetscCall(PetscMalloc2(f->n_faces, &f->lo, f->n_faces, &f->hi));
+  PetscCall(PetscMalloc3(f->n_faces, &f->area, f->n_faces, &f->dlo, f->n_faces, &f->dhi));
+  PetscCall(PetscMalloc3(f->n_faces, &f->T, f->n_faces, &f->dTlo, f->n_faces, &f->dThi));
+  PetscCall(PetscMalloc3(f->n_bfaces, &f->bcell, f->n_bfaces, &f->bgeom, f->n_bfaces, &f->bT));
+  for (PetscInt k = 0; k < n[2]; k++)
+    for (PetscInt j = 0; j < n[1]; j++)
+      for (PetscInt i = 0; i < n[0]; i++) {
+        const PetscInt ijk[3] = {i, j, k};
+        const PetscInt cell   = i + n[0] * (j + n[1] * k);
+
+        for (PetscInt d = 0; d < 3; d++) {
+          const PetscInt e1 = (d + 1) % 3, e2 = (d + 2) % 3;
+
+          if (ijk[d] + 1 < n[d]) {
+            f->lo[nf]   = cell;
+            f->hi[nf]   = cell + stride[d];
+            f->area[nf] = MSDCRWidth(g, e1, ijk[e1]) * MSDCRWidth(g, e2, ijk[e2]);
+            f->dlo[nf]  = g->edges[d][ijk[d] + 1] - g->centres[d][ijk[d]];
+            f->dhi[nf]  = g->centres[d][ijk[d] + 1] - g->edges[d][ijk[d] + 1];
+            nf++;
+          }
+          for (PetscInt side = 0; side < 2; side++) {
+            if (d == 2 && side == 1) continue; /* the insulating surface */
+            if (ijk[d] != (side ? n[d] - 1 : 0)) continue;
+            f->bcell[nb] = cell;
+            PetscCall(MSDCRBoundaryGeometry(g, ijk, d, side, &f->bgeom[nb]));
+            nb++;
+          }
+        }
+      }
+  PetscCheck(nf == f->n_faces && nb == f->n_bfaces, PETSC_COMM_SELF, PETSC_ERR_PLIB, "MSSIMDCR face count mismatch");
+  PetscFunctionReturn(0);
+}
+
+/* Conductances at the model m = log(sigma); errors name the first cell whose sigma is not a
+   positive finite number. */
+PetscErrorCode MSDCRFacesSetConductivity(MSDCRFaces *f, MPI_Comm comm, const MSDCRGrid *g, Vec m)
+{
+  const PetscScalar *x;
+  PetscReal         *sigma;
+  PetscInt           ncells;
+
+  PetscFunctionBegin;
+  PetscCall(MSDCRGridNumCells(g, &ncells));
+  PetscCall(PetscMalloc1(ncells, &sigma));
+  PetscCall(VecGetArrayRead(m, &x));
+  for (PetscInt c = 0; c < ncells; c++) {
+    sigma[c] = PetscExpReal(PetscRealPart(x[c]));
+    PetscCheck(sigma[c] > 0.0 && !PetscIsInfOrNanReal(sigma[c]), comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "MSSIMDCR: the conductivity of cell %" PetscInt_FMT " (i %" PetscInt_FMT ", j %" PetscInt_FMT ", k %" PetscInt_FMT ") is exp(%g) = %g: it must be positive and finite", c, c % g->n[0], (c / g->n[0]) % g->n[1],
+               c / (g->n[0] * g->n[1]), (double)PetscRealPart(x[c]), (double)sigma[c]);
+  }
+  PetscCall(VecRestoreArrayRead(m, &x));
+  for (PetscInt k = 0; k < f->n_faces; k++) {
+    const PetscReal slo = sigma[f->lo[k]], shi = sigma[f->hi[k]];
+    const PetscReal T = f->area[k] / (f->dlo[k] / slo + f->dhi[k] / shi);
+
+    f->T[k]    = T;
+    f->dTlo[k] = T * T * f->dlo[k] / (f->area[k] * slo);
+    f->dThi[k] = T * T * f->dhi[k] / (f->area[k] * shi);
+  }
+  for (PetscInt b = 0; b < f->n_bfaces; b++) f->bT[b] = sigma[f->bcell[b]] * f->bgeom[b];
+  PetscCall(PetscFree(sigma));
+  PetscFunctionReturn(0);
+}
+
+/* A = sum over faces of T (e_lo - e_hi)(e_lo - e_hi)^T + sum over boundary faces of bT e_c e_c^T. */
+PetscErrorCode MSDCRFacesAssemble(const MSDCRFaces *f, Mat A)
+{
+  PetscFunctionBegin;
+  PetscCall(MatZeroEntries(A));
+  for (PetscInt k = 0; k < f->n_faces; k++) {
+    const PetscInt    idx[2] = {f->lo[k], f->hi[k]};
+    const PetscScalar v[4]   = {f->T[k], -f->T[k], -f->T[k], f->T[k]};
+
+    PetscCall(MatSetValues(A, 2, idx, 2, idx, v, ADD_VALUES));
+  }
+  for (PetscInt b = 0; b < f->n_bfaces; b++) PetscCall(MatSetValue(A, f->bcell[b], f->bcell[b], f->bT[b], ADD_VALUES));
+  PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(0);
+}
+
+/* out = G(phi) v, the change of A(m) phi along the model direction v. */
+PetscErrorCode MSDCRFacesDerivative(const MSDCRFaces *f, Vec phi, Vec v, Vec out)
+{
+  const PetscScalar *p, *x;
+  PetscScalar       *y;
+
+  PetscFunctionBegin;
+  PetscCall(VecSet(out, 0.0));
+  PetscCall(VecGetArrayRead(phi, &p));
+  PetscCall(VecGetArrayRead(v, &x));
+  PetscCall(VecGetArray(out, &y));
+  for (PetscInt k = 0; k < f->n_faces; k++) {
+    const PetscInt    lo = f->lo[k], hi = f->hi[k];
+    const PetscScalar flux = (f->dTlo[k] * x[lo] + f->dThi[k] * x[hi]) * (p[lo] - p[hi]);
+
+    y[lo] += flux;
+    y[hi] -= flux;
+  }
+  for (PetscInt b = 0; b < f->n_bfaces; b++) y[f->bcell[b]] += f->bT[b] * x[f->bcell[b]] * p[f->bcell[b]];
+  PetscCall(VecRestoreArray(out, &y));
+  PetscCall(VecRestoreArrayRead(v, &x));
+  PetscCall(VecRestoreArrayRead(phi, &p));
+  PetscFunctionReturn(0);
+}
+
+/* out = G(phi)^T u. */
+PetscErrorCode MSDCRFacesDerivativeTranspose(const MSDCRFaces *f, Vec phi, Vec u, Vec out)
+{
+  const PetscScalar *p, *x;
+  PetscScalar       *y;
+
+  PetscFunctionBegin;
+  PetscCall(VecSet(out, 0.0));
+  PetscCall(VecGetArrayRead(phi, &p));
+  PetscCall(VecGetArrayRead(u, &x));
+  PetscCall(VecGetArray(out, &y));
+  for (PetscInt k = 0; k < f->n_faces; k++) {
+    const PetscInt    lo = f->lo[k], hi = f->hi[k];
+    const PetscScalar g = (p[lo] - p[hi]) * (x[lo] - x[hi]);
+
+    y[lo] += f->dTlo[k] * g;
+    y[hi] += f->dThi[k] * g;
+  }
+  for (PetscInt b = 0; b < f->n_bfaces; b++) y[f->bcell[b]] += f->bT[b] * p[f->bcell[b]] * x[f->bcell[b]];
+  PetscCall(VecRestoreArray(out, &y));
+  PetscCall(VecRestoreArrayRead(u, &x));
+  PetscCall(VecRestoreArrayRead(phi, &p));
+  PetscFunctionReturn(0);
+}
