@@ -1,0 +1,114 @@
+/* Private tier of MSFarm: the object, and the state of one MSFarmMap() run shared by the
+   schedule, collection, HDF5 and progress files. */
+#ifndef METASIM_FARMIMPL_H
+#define METASIM_FARMIMPL_H
+
+#include <stdio.h>
+#include <hdf5.h>
+#include <metasim/farm.h>
+#include <metasim/impl/objectimpl.h>
+
+/* Status of a task in memory and in the HDF5 /status table. */
+#define MS_FARM_MISSING 0
+#define MS_FARM_DONE    1
+#define MS_FARM_FAILED  2
+
+/* Largest message a rank sends to rank 0 in one piece; keeps MPI counts far below INT_MAX. */
+#define MS_FARM_MESSAGE_BYTES (16 * 1024 * 1024)
+#define MS_FARM_MESSAGE_LEN   256 /* longest failure message kept, with its terminating zero */
+
+struct _p_MSFarm {
+  MSHeader           hdr;
+  PetscInt           n_tasks, out_size;
+  MSFarmGridShape    grid;
+  PetscInt           rows, cols;
+  PetscInt           in_size;
+  const PetscScalar *inputs; /* borrowed: n_tasks x in_size, on every rank */
+  MSFarmSchedule     schedule;
+  PetscInt           chunk; /* 0: automatic */
+  uint64_t           seed;
+  char              *output, *record;
+  PetscBool          resume, retry_failed, progress;
+  MSFarmResultFn     result_fn;
+  void              *result_ctx;
+  /* failures of the last MSFarmMap(), the same on every rank, sorted by task index */
+  PetscInt n_failed;
+  PetscInt *failed;
+  char    (*messages)[MS_FARM_MESSAGE_LEN];
+};
+
+/* One completed task as rank 0 receives it. */
+typedef struct {
+  int64_t            index;
+  double             seconds;
+  int32_t            status, rank;
+  const PetscScalar *out;
+  const char        *message; /* "" unless failed */
+} MSFarmRecord;
+
+typedef struct {
+  hid_t file, results, status;
+} MSFarmH5;
+
+typedef struct {
+  PetscBool tty;
+  double    start, last;
+  PetscInt  done, total;
+} MSFarmProgress;
+
+typedef struct {
+  MSFarm       farm;
+  MSFarmTaskFn fn;
+  void        *ctx;
+  PetscMPIInt  rank, size;
+  MPI_Comm     comm; /* private duplicate: the farm's messages never meet the user's */
+  /* tasks this run computes: pending[p] for p < n_pending, or p itself when pending is NULL */
+  PetscInt  n_pending, *pending;
+  /* schedule */
+  PetscInt  chunk, next_piece, n_pieces, *piece_start; /* piece_start: guided bounds, n_pieces + 1 */
+  MPI_Win   win;
+  int64_t  *counter;
+  /* the batch this rank is filling, and the sends still in flight (workers) */
+  char      *batch;
+  size_t     batch_len, batch_cap;
+  int64_t    batch_count;
+  PetscInt   n_sends, max_sends;
+  MPI_Request *send_reqs;
+  char       **send_bufs;
+  /* rank 0 only */
+  int8_t        *status;  /* n_tasks */
+  PetscScalar   *results; /* n_tasks x out_size, or NULL when nobody asked for the results */
+  PetscBool      own_results;
+  PetscInt       n_received;
+  PetscInt       n_new_failed, max_new_failed;
+  PetscInt      *new_failed;
+  char         (*new_messages)[MS_FARM_MESSAGE_LEN];
+  FILE          *record;
+  MSFarmH5       h5;
+  MSFarmProgress progress;
+} MSFarmRun;
+
+PETSC_INTERN PetscErrorCode MSFarmGridIndex(MSFarm, PetscInt, PetscInt *, PetscInt *);
+
+PETSC_INTERN PetscErrorCode MSFarmScheduleBegin(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmScheduleNext(MSFarmRun *, PetscInt *, PetscInt *, PetscInt *, PetscBool *);
+PETSC_INTERN PetscErrorCode MSFarmScheduleEnd(MSFarmRun *);
+
+PETSC_INTERN PetscErrorCode MSFarmBatchAdd(MSFarmRun *, PetscInt, double, int32_t, const PetscScalar *, const char *);
+PETSC_INTERN PetscErrorCode MSFarmBatchFlush(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmCollectPoll(MSFarmRun *, PetscBool);
+PETSC_INTERN PetscErrorCode MSFarmCollectFinish(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmAddFailure(MSFarmRun *, PetscInt, const char[]);
+
+PETSC_INTERN PetscErrorCode MSFarmH5Open(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmH5ReadResults(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmH5ReadFailures(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmH5WriteRecords(MSFarmRun *, const MSFarmRecord *, PetscInt);
+PETSC_INTERN PetscErrorCode MSFarmH5Close(MSFarmRun *);
+
+PETSC_INTERN PetscErrorCode MSFarmProgressBegin(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmProgressUpdate(MSFarmRun *, PetscBool);
+PETSC_INTERN PetscErrorCode MSFarmProgressEnd(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmRecordWrite(MSFarmRun *, const MSFarmRecord *);
+
+#endif

@@ -1,0 +1,121 @@
+/* Schedules: which pieces of the pending task list each rank runs. A piece is
+   (first position, count, stride) in the pending list. Static schedules need no communication;
+   dynamic and guided hand out piece numbers from a counter in an MPI-3 window on rank 0, which
+   every rank (rank 0 included) increments with MPI_Fetch_and_op, so no rank is an idle master. */
+#include "farm/farmimpl.h"
+
+static PetscInt MSFarmAutoChunk(MSFarmRun *run)
+{
+  return PetscMax(1, run->n_pending / (32 * (PetscInt)run->size));
+}
+
+/* Guided pieces shrink with the remaining work: max(chunk, ceil(remaining / (2 size))). */
+static PetscErrorCode MSFarmGuidedPieces(MSFarmRun *run)
+{
+  PetscInt n = 0, start = 0, cap = 16;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(cap, &run->piece_start));
+  while (start < run->n_pending) {
+    PetscInt remaining = run->n_pending - start, c = PetscMax(run->chunk, (remaining + 2 * run->size - 1) / (2 * run->size));
+
+    if (n + 2 > cap) {
+      cap *= 2;
+      PetscCall(PetscRealloc(cap * sizeof(PetscInt), &run->piece_start));
+    }
+    run->piece_start[n++] = start;
+    start += PetscMin(c, remaining);
+  }
+  run->piece_start[n] = run->n_pending;
+  run->n_pieces       = n;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode MSFarmScheduleBegin(MSFarmRun *run)
+{
+  MSFarm farm = run->farm;
+
+  PetscFunctionBegin;
+  run->chunk      = farm->chunk ? farm->chunk : (farm->schedule == MS_FARM_GUIDED ? 1 : MSFarmAutoChunk(run));
+  run->next_piece = 0;
+  switch (farm->schedule) {
+  case MS_FARM_BLOCK: {
+    PetscInt lo = (PetscInt)(((int64_t)run->n_pending * run->rank) / run->size), hi = (PetscInt)(((int64_t)run->n_pending * (run->rank + 1)) / run->size);
+
+    run->n_pieces = (hi - lo + run->chunk - 1) / run->chunk;
+    run->win      = MPI_WIN_NULL;
+    PetscCall(PetscMalloc1(run->n_pieces + 1, &run->piece_start));
+    for (PetscInt k = 0; k < run->n_pieces; k++) run->piece_start[k] = lo + k * run->chunk;
+    run->piece_start[run->n_pieces] = hi;
+  } break;
+  case MS_FARM_CYCLIC: {
+    PetscInt mine = run->n_pending / run->size + (run->rank < run->n_pending % run->size ? 1 : 0);
+
+    run->n_pieces = (mine + run->chunk - 1) / run->chunk;
+    run->win      = MPI_WIN_NULL;
+  } break;
+  case MS_FARM_DYNAMIC:
+    run->n_pieces = (run->n_pending + run->chunk - 1) / run->chunk;
+    break;
+  case MS_FARM_GUIDED:
+    PetscCall(MSFarmGuidedPieces(run));
+    break;
+  }
+  if (farm->schedule == MS_FARM_DYNAMIC || farm->schedule == MS_FARM_GUIDED) {
+    PetscCallMPI(MPI_Win_allocate(run->rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t), MPI_INFO_NULL, run->comm, &run->counter, &run->win));
+    if (run->rank == 0) {
+      PetscCallMPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, run->win));
+      *run->counter = 0;
+      PetscCallMPI(MPI_Win_unlock(0, run->win));
+    }
+    PetscCallMPI(MPI_Barrier(run->comm));
+    PetscCallMPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, run->win));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The next piece this rank runs, or more = PETSC_FALSE when it has none left. */
+PetscErrorCode MSFarmScheduleNext(MSFarmRun *run, PetscInt *first, PetscInt *count, PetscInt *stride, PetscBool *more)
+{
+  int64_t piece = run->next_piece, one = 1;
+
+  PetscFunctionBegin;
+  if (run->win != MPI_WIN_NULL) {
+    PetscCallMPI(MPI_Fetch_and_op(&one, &piece, MPI_INT64_T, 0, 0, MPI_SUM, run->win));
+    PetscCallMPI(MPI_Win_flush(0, run->win));
+  } else run->next_piece++;
+  *more = piece < run->n_pieces ? PETSC_TRUE : PETSC_FALSE;
+  if (!*more) PetscFunctionReturn(0);
+  switch (run->farm->schedule) {
+  case MS_FARM_CYCLIC: { /* this rank's positions are rank, rank + size, ...; piece k is chunk of them */
+    PetscInt mine = run->n_pending / run->size + (run->rank < run->n_pending % run->size ? 1 : 0);
+
+    *first  = run->rank + (PetscInt)piece * run->chunk * run->size;
+    *count  = PetscMin(run->chunk, mine - (PetscInt)piece * run->chunk);
+    *stride = run->size;
+  } break;
+  case MS_FARM_DYNAMIC:
+    *first  = (PetscInt)piece * run->chunk;
+    *count  = PetscMin(run->chunk, run->n_pending - *first);
+    *stride = 1;
+    break;
+  case MS_FARM_BLOCK:
+  case MS_FARM_GUIDED:
+    *first  = run->piece_start[piece];
+    *count  = run->piece_start[piece + 1] - *first;
+    *stride = 1;
+    break;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode MSFarmScheduleEnd(MSFarmRun *run)
+{
+  PetscFunctionBegin;
+  if (run->win != MPI_WIN_NULL) {
+    PetscCallMPI(MPI_Win_unlock_all(run->win));
+    PetscCallMPI(MPI_Win_free(&run->win));
+  }
+  PetscCall(PetscFree(run->piece_start));
+  PetscFunctionReturn(0);
+}

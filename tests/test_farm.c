@@ -1,0 +1,353 @@
+/* MSFarm: Philox known answers, per-task streams, every schedule bitwise against a direct loop
+   (at every rank count the suite runs with), grids, failure capture, streaming callback, joins
+   and bad input. */
+#include <math.h>
+#include <string.h>
+#include "mstest.h"
+
+#define N_TASKS  103
+#define OUT_SIZE 4
+#define SEED     20240611u
+
+typedef struct {
+  PetscInt calls;
+  PetscInt fail_mod; /* tasks with index % fail_mod == 3 fail; 0: none */
+} TaskCtx;
+
+/* Output of task t from its own stream, input row and grid position. */
+static PetscErrorCode TaskMix(MSFarmTask *t, PetscScalar *out, void *ctx)
+{
+  TaskCtx *c = (TaskCtx *)ctx;
+  double   u;
+  uint64_t k;
+
+  PetscFunctionBegin;
+  c->calls++;
+  PetscCheck(!c->fail_mod || t->index % c->fail_mod != 3, PETSC_COMM_SELF, PETSC_ERR_USER, "task %" PetscInt_FMT " refuses to run", t->index);
+  PetscCall(MSRandomStreamUniform(&t->rng, &u));
+  PetscCall(MSRandomStreamInteger(&t->rng, 10, &k));
+  out[0] = u;
+  out[1] = (PetscScalar)k;
+  out[2] = t->input ? 3 * t->input[0] + t->input[1] : -1;
+  out[3] = 1000 * t->i + t->j;
+  PetscFunctionReturn(0);
+}
+
+/* The same numbers computed directly, task by task, for a grid with rows x cols (lower: j <= i). */
+static void reference(PetscInt n, const PetscScalar *in, MSFarmGridShape shape, PetscInt cols, PetscScalar *ref)
+{
+  PetscInt k = 0;
+
+  for (PetscInt i = 0; k < n; i++)
+    for (PetscInt j = 0; j < (shape == MS_FARM_GRID_LOWER ? i + 1 : cols) && k < n; j++, k++) {
+      MSRandomStream rs;
+      double         u;
+      uint64_t       v;
+
+      MSCK(MSRandomStreamInitialize(&rs, SEED, (uint64_t)k));
+      MSCK(MSRandomStreamUniform(&rs, &u));
+      MSCK(MSRandomStreamInteger(&rs, 10, &v));
+      ref[k * OUT_SIZE + 0] = u;
+      ref[k * OUT_SIZE + 1] = (PetscScalar)v;
+      ref[k * OUT_SIZE + 2] = in ? 3 * in[2 * k] + in[2 * k + 1] : -1;
+      ref[k * OUT_SIZE + 3] = cols == 1 && shape == MS_FARM_GRID_FULL ? 1000 * k : 1000 * i + j;
+    }
+}
+
+static PetscInt total_calls(TaskCtx *c)
+{
+  PetscInt sum;
+
+  MPI_Allreduce(&c->calls, &sum, 1, MPIU_INT, MPI_SUM, PETSC_COMM_WORLD);
+  c->calls = 0;
+  return sum;
+}
+
+START_TEST(test_philox_known_answers)
+{
+  /* Random123 kat_vectors, philox4x32_10 */
+  const uint32_t ctr[3][4] = {{0, 0, 0, 0}, {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}};
+  const uint32_t key[3][2] = {{0, 0}, {0xffffffff, 0xffffffff}, {0xa4093822, 0x299f31d0}};
+  const uint32_t ans[3][4] = {{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}, {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}, {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}};
+
+  for (int v = 0; v < 3; v++) {
+    uint32_t out[4];
+
+    MSCK(MSPhilox4x32(ctr[v], key[v], out));
+    for (int w = 0; w < 4; w++) ck_assert_msg(out[w] == ans[v][w], "vector %d word %d: %08x, expected %08x", v, w, out[w], ans[v][w]);
+  }
+}
+END_TEST
+
+START_TEST(test_random_streams)
+{
+  MSRandomStream a, b, c;
+  uint32_t       x, y, first[4];
+  double         u, mean = 0;
+  uint64_t       k, hist[7] = {0};
+  const int      n = 70000;
+
+  /* the stream is the Philox output of counters (0, 0, stream lo, stream hi), (1, 0, ...) */
+  MSCK(MSRandomStreamInitialize(&a, 0x0123456789abcdefULL, 0xfedcba9876543210ULL));
+  MSCK(MSPhilox4x32((const uint32_t[4]){0, 0, 0x76543210u, 0xfedcba98u}, (const uint32_t[2]){0x89abcdefu, 0x01234567u}, first));
+  for (int w = 0; w < 4; w++) {
+    MSCK(MSRandomStreamUInt32(&a, &x));
+    ck_assert_uint_eq(x, first[w]);
+  }
+  /* same key: same numbers; another stream or seed: different numbers */
+  MSCK(MSRandomStreamInitialize(&a, 5, 9));
+  MSCK(MSRandomStreamInitialize(&b, 5, 9));
+  MSCK(MSRandomStreamInitialize(&c, 5, 10));
+  for (int t = 0; t < 100; t++) {
+    MSCK(MSRandomStreamUInt32(&a, &x));
+    MSCK(MSRandomStreamUInt32(&b, &y));
+    ck_assert_uint_eq(x, y);
+  }
+  MSCK(MSRandomStreamUInt32(&c, &y));
+  MSCK(MSRandomStreamInitialize(&b, 6, 9));
+  MSCK(MSRandomStreamUInt32(&b, &x));
+  ck_assert_uint_ne(x, y);
+  /* uniform in [0, 1) with mean 1/2; integers in [0, 7) roughly equally often */
+  for (int t = 0; t < n; t++) {
+    MSCK(MSRandomStreamUniform(&a, &u));
+    ck_assert(u >= 0 && u < 1);
+    mean += u / n;
+    MSCK(MSRandomStreamInteger(&a, 7, &k));
+    ck_assert(k < 7);
+    hist[k]++;
+  }
+  ck_assert_msg(fabs(mean - 0.5) < 5 * sqrt(1.0 / 12 / n), "mean %g", mean);
+  for (int v = 0; v < 7; v++) ck_assert_msg(fabs((double)hist[v] - n / 7.0) < 5 * sqrt(n / 7.0), "value %d drawn %d times", v, (int)hist[v]);
+  MSCK(MSRandomStreamInteger(&a, 1, &k));
+  ck_assert(k == 0);
+  MSCK_FAILS(MSRandomStreamInteger(&a, 0, &k), PETSC_ERR_ARG_OUTOFRANGE);
+}
+END_TEST
+
+/* Every schedule and chunk, results on all ranks and on rank 0, bitwise equal to the direct loop. */
+START_TEST(test_schedules_bitwise)
+{
+  PetscScalar *in, *ref, *res;
+  TaskCtx      ctx = {0, 0};
+  const PetscInt chunks[] = {0, 1, 7};
+
+  MSCK(PetscMalloc3(2 * N_TASKS, &in, N_TASKS * OUT_SIZE, &ref, N_TASKS * OUT_SIZE, &res));
+  for (PetscInt k = 0; k < 2 * N_TASKS; k++) in[k] = sin((double)k);
+  reference(N_TASKS, in, MS_FARM_GRID_FULL, 1, ref);
+  for (int s = MS_FARM_BLOCK; s <= MS_FARM_GUIDED; s++)
+    for (int c = 0; c < 3; c++) {
+      MSFarm farm;
+
+      MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+      MSCK(MSFarmSetTasks(farm, N_TASKS, OUT_SIZE));
+      MSCK(MSFarmSetInputs(farm, 2, in));
+      MSCK(MSFarmSetSeed(farm, SEED));
+      MSCK(MSFarmSetSchedule(farm, (MSFarmSchedule)s, chunks[c]));
+      MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
+      ck_assert_msg(memcmp(res, ref, sizeof(PetscScalar) * N_TASKS * OUT_SIZE) == 0, "schedule %s chunk %d: results differ from the direct loop", MSFarmSchedules[s], (int)chunks[c]);
+      ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+      memset(res, 0, sizeof(PetscScalar) * N_TASKS * OUT_SIZE);
+      MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ROOT, ms_test_rank == 0 ? res : NULL));
+      if (ms_test_rank == 0) ck_assert_msg(memcmp(res, ref, sizeof(PetscScalar) * N_TASKS * OUT_SIZE) == 0, "schedule %s: rank 0 results differ", MSFarmSchedules[s]);
+      ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+      MSCK(MSFarmDestroy(&farm));
+      ck_assert(farm == NULL);
+    }
+  MSCK(PetscFree3(in, ref, res));
+}
+END_TEST
+
+/* Starmaps over a full and a lower-triangular grid, and more ranks than tasks. */
+START_TEST(test_grids)
+{
+  PetscScalar ref[45 * OUT_SIZE], res[45 * OUT_SIZE];
+  TaskCtx     ctx = {0, 0};
+  MSFarm      farm;
+  PetscInt    n;
+
+  MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  MSCK(MSFarmSetGrid(farm, MS_FARM_GRID_LOWER, 9, 9, OUT_SIZE));
+  MSCK(MSFarmGetTasks(farm, &n, NULL));
+  ck_assert_int_eq(n, 45);
+  MSCK(MSFarmSetSeed(farm, SEED));
+  MSCK(MSFarmSetSchedule(farm, MS_FARM_CYCLIC, 2));
+  MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
+  reference(45, NULL, MS_FARM_GRID_LOWER, 9, ref);
+  ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
+  ck_assert_int_eq(total_calls(&ctx), 45);
+  MSCK(MSFarmDestroy(&farm));
+
+  MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  MSCK(MSFarmSetGrid(farm, MS_FARM_GRID_FULL, 5, 9, OUT_SIZE));
+  MSCK(MSFarmSetSeed(farm, SEED));
+  MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
+  reference(45, NULL, MS_FARM_GRID_FULL, 9, ref);
+  ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
+  ck_assert_int_eq(total_calls(&ctx), 45);
+  MSCK(MSFarmDestroy(&farm));
+
+  MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm)); /* one task, up to 4 ranks: most ranks idle */
+  MSCK(MSFarmSetTasks(farm, 1, OUT_SIZE));
+  MSCK(MSFarmSetSeed(farm, SEED));
+  MSCK(MSFarmSetSchedule(farm, MS_FARM_BLOCK, 0));
+  MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
+  reference(1, NULL, MS_FARM_GRID_FULL, 1, ref);
+  ck_assert(memcmp(res, ref, OUT_SIZE * sizeof(PetscScalar)) == 0);
+  ck_assert_int_eq(total_calls(&ctx), 1);
+  MSCK(MSFarmDestroy(&farm));
+}
+END_TEST
+
+/* Failing tasks are recorded with rank and message; the others complete. */
+START_TEST(test_failures)
+{
+  PetscScalar     ref[N_TASKS * OUT_SIZE], res[N_TASKS * OUT_SIZE];
+  TaskCtx         ctx = {0, 10};
+  MSFarm          farm;
+  PetscInt        n_failed;
+  const PetscInt *failed;
+  const char     *msg;
+
+  MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  MSCK(MSFarmSetTasks(farm, N_TASKS, OUT_SIZE));
+  MSCK(MSFarmSetSeed(farm, SEED));
+  MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
+  MSCK(MSFarmGetFailures(farm, &n_failed, &failed));
+  ck_assert_int_eq(n_failed, 10); /* 3, 13, ..., 93 */
+  reference(N_TASKS, NULL, MS_FARM_GRID_FULL, 1, ref);
+  for (PetscInt f = 0; f < n_failed; f++) {
+    ck_assert_int_eq(failed[f], 10 * f + 3);
+    MSCK(MSFarmGetFailureMessage(farm, f, &msg));
+    ck_assert_msg(strstr(msg, "rank ") == msg && strstr(msg, "refuses to run") && strstr(msg, "TaskMix"), "message: %s", msg);
+  }
+  for (PetscInt k = 0; k < N_TASKS; k++)
+    for (PetscInt c = 0; c < OUT_SIZE; c++) {
+      if (k % 10 == 3) ck_assert(isnan(res[k * OUT_SIZE + c]));
+      else ck_assert(res[k * OUT_SIZE + c] == ref[k * OUT_SIZE + c]);
+    }
+  MSCK_FAILS(MSFarmGetFailureMessage(farm, n_failed, &msg), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK(MSFarmDestroy(&farm));
+}
+END_TEST
+
+typedef struct {
+  PetscInt    seen[N_TASKS];
+  PetscScalar first[N_TASKS];
+} StreamCtx;
+
+static PetscErrorCode CountResult(PetscInt index, const PetscScalar *out, PetscInt out_size, void *ctx)
+{
+  StreamCtx *s = (StreamCtx *)ctx;
+
+  PetscFunctionBegin;
+  PetscCheck(out_size == OUT_SIZE, PETSC_COMM_SELF, PETSC_ERR_PLIB, "wrong output size %" PetscInt_FMT, out_size);
+  s->seen[index]++;
+  s->first[index] = out[0];
+  PetscFunctionReturn(0);
+}
+
+/* The unordered callback sees every result once, on rank 0 only; no ordered results asked. */
+START_TEST(test_result_callback)
+{
+  PetscScalar ref[N_TASKS * OUT_SIZE];
+  StreamCtx   s;
+  TaskCtx     ctx = {0, 0};
+  MSFarm      farm;
+
+  memset(&s, 0, sizeof(s));
+  MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  MSCK(MSFarmSetTasks(farm, N_TASKS, OUT_SIZE));
+  MSCK(MSFarmSetSeed(farm, SEED));
+  MSCK(MSFarmSetSchedule(farm, MS_FARM_DYNAMIC, 3));
+  MSCK(MSFarmSetResultCallback(farm, CountResult, &s));
+  MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_NONE, NULL));
+  reference(N_TASKS, NULL, MS_FARM_GRID_FULL, 1, ref);
+  for (PetscInt k = 0; k < N_TASKS; k++) {
+    ck_assert_int_eq(s.seen[k], ms_test_rank == 0 ? 1 : 0);
+    if (ms_test_rank == 0) ck_assert(s.first[k] == ref[k * OUT_SIZE]);
+  }
+  MSCK(MSFarmDestroy(&farm));
+}
+END_TEST
+
+START_TEST(test_joins)
+{
+  /* three bins of 4 points starting at 0, 2, 4 over 8 points; y = bin value b + 1 */
+  const PetscInt start[3] = {0, 2, 4};
+  PetscScalar    y[12], wy[8] = {0}, curve[8], mean[2], se[2];
+  PetscReal      sw[8] = {0}, w[4], hann[4];
+  const PetscScalar reps[6] = {1, 10, 2, 20, 6, 30};
+
+  for (int b = 0; b < 3; b++)
+    for (int k = 0; k < 4; k++) y[4 * b + k] = b + 1;
+  MSCK(MSFarmTukeyWindow(4, 0.0, w));
+  for (int k = 0; k < 4; k++) ck_assert(w[k] == 1);
+  MSCK(MSFarmJoinBins(8, 3, 4, start, y, w, wy, sw));
+  MSCK(MSFarmJoinFinish(8, wy, sw, curve));
+  { /* points 0-1: bin 0; 2-3: bins 0, 1; 4-5: bins 1, 2; 6-7: bin 2 */
+    const PetscScalar expect[8] = {1, 1, 1.5, 1.5, 2.5, 2.5, 3, 3};
+    for (int p = 0; p < 8; p++) ck_assert(fabs(curve[p] - expect[p]) < 1e-15);
+  }
+  /* a Hann window (alpha 1) at midpoints: 0.5 (1 - cos(2 pi (k + 1/2) / 4)) */
+  MSCK(MSFarmTukeyWindow(4, 1.0, hann));
+  for (int k = 0; k < 4; k++) MSCK_REL_CLOSE(hann[k], 0.5 * (1 - cos(2 * PETSC_PI * (k + 0.5) / 4)), 1e-14);
+  memset(wy, 0, sizeof(wy));
+  memset(sw, 0, sizeof(sw));
+  y[5] = NAN; /* a failed task is skipped */
+  MSCK(MSFarmJoinBins(8, 3, 4, start, y, hann, wy, sw));
+  MSCK(MSFarmJoinFinish(8, wy, sw, curve));
+  MSCK_REL_CLOSE(curve[2], (hann[2] * 1 + hann[0] * 2) / (hann[2] + hann[0]), 1e-15);
+  MSCK_REL_CLOSE(curve[3], 1.0, 1e-15);
+  /* repeated experiments: mean and standard error */
+  MSCK(MSFarmMeanStdErr(3, 2, reps, mean, se));
+  MSCK_REL_CLOSE(mean[0], 3.0, 1e-15);
+  MSCK_REL_CLOSE(se[0], sqrt(7.0) / sqrt(3.0), 1e-14);
+  MSCK_REL_CLOSE(mean[1], 20.0, 1e-15);
+  MSCK_REL_CLOSE(se[1], 10.0 / sqrt(3.0), 1e-14);
+  MSCK_FAILS(MSFarmMeanStdErr(1, 2, reps, mean, se), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK_FAILS(MSFarmJoinBins(8, 3, 5, start, y, NULL, wy, sw), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK_FAILS(MSFarmTukeyWindow(4, 1.5, w), PETSC_ERR_ARG_OUTOFRANGE);
+}
+END_TEST
+
+START_TEST(test_bad_input)
+{
+  MSFarm      farm;
+  TaskCtx     ctx = {0, 0};
+  PetscScalar res[OUT_SIZE];
+
+  MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  MSCK_FAILS(MSFarmSetTasks(farm, 0, OUT_SIZE), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK_FAILS(MSFarmSetTasks(farm, 5, 0), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK_FAILS(MSFarmSetGrid(farm, MS_FARM_GRID_LOWER, 3, 4, 1), PETSC_ERR_ARG_SIZ);
+  MSCK_FAILS(MSFarmSetSchedule(farm, (MSFarmSchedule)7, 0), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK_FAILS(MSFarmSetSchedule(farm, MS_FARM_DYNAMIC, -1), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK_FAILS(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res), PETSC_ERR_ARG_WRONGSTATE);
+  MSCK(MSFarmSetTasks(farm, 1, OUT_SIZE));
+  MSCK_FAILS(MSFarmMap(farm, NULL, &ctx, MS_FARM_RESULTS_ALL, res), PETSC_ERR_ARG_NULL);
+  MSCK_FAILS(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, NULL), PETSC_ERR_ARG_NULL);
+  MSCK(PetscOptionsSetValue(NULL, "-bad_farm_schedule", "sideways"));
+  MSCK(MSFarmSetOptionsPrefix(farm, "bad_"));
+  MSCK_FAILS(MSFarmSetFromOptions(farm), PETSC_ERR_USER);
+  MSCK(PetscOptionsClearValue(NULL, "-bad_farm_schedule"));
+  MSCK(MSFarmDestroy(&farm));
+}
+END_TEST
+
+Suite *ms_test_suite(void)
+{
+  Suite *s  = suite_create("farm");
+  TCase *tc = tcase_create("core");
+
+  tcase_set_timeout(tc, 100);
+  tcase_add_test(tc, test_philox_known_answers);
+  tcase_add_test(tc, test_random_streams);
+  tcase_add_test(tc, test_schedules_bitwise);
+  tcase_add_test(tc, test_grids);
+  tcase_add_test(tc, test_failures);
+  tcase_add_test(tc, test_result_callback);
+  tcase_add_test(tc, test_joins);
+  tcase_add_test(tc, test_bad_input);
+  suite_add_tcase(s, tc);
+  return s;
+}
