@@ -1,0 +1,318 @@
+/* MSFarm's HDF5 output: contents against a direct loop, resume of missing tasks, retry of failed
+   ones, files from another sweep refused and left byte-for-byte untouched, JSON records. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <hdf5.h>
+#include "mstest.h"
+
+#define N_TASKS  57
+#define OUT_SIZE 3
+#define SEED     99
+
+typedef struct {
+  PetscInt calls;
+  PetscInt fail_mod;
+} TaskCtx;
+
+static PetscErrorCode TaskDraw(MSFarmTask *t, PetscScalar *out, void *ctx)
+{
+  TaskCtx *c = (TaskCtx *)ctx;
+
+  PetscFunctionBegin;
+  c->calls++;
+  PetscCheck(!c->fail_mod || t->index % c->fail_mod != 1, PETSC_COMM_SELF, PETSC_ERR_USER, "task %" PetscInt_FMT " fails on purpose", t->index);
+  for (PetscInt k = 0; k < OUT_SIZE; k++) PetscCall(MSRandomStreamUniform(&t->rng, &out[k]));
+  PetscFunctionReturn(0);
+}
+
+static void reference(uint64_t seed, PetscScalar *ref)
+{
+  for (PetscInt t = 0; t < N_TASKS; t++) {
+    MSRandomStream rs;
+
+    MSCK(MSRandomStreamInitialize(&rs, seed, (uint64_t)t));
+    for (PetscInt k = 0; k < OUT_SIZE; k++) MSCK(MSRandomStreamUniform(&rs, &ref[t * OUT_SIZE + k]));
+  }
+}
+
+static PetscInt total_calls(TaskCtx *c)
+{
+  PetscInt sum;
+
+  MPI_Allreduce(&c->calls, &sum, 1, MPIU_INT, MPI_SUM, PETSC_COMM_WORLD);
+  c->calls = 0;
+  return sum;
+}
+
+/* A file name private to this run, the same on every rank. */
+static void unique_name(const char stem[], char name[], size_t len)
+{
+  int pid = (int)getpid();
+
+  MPI_Bcast(&pid, 1, MPI_INT, 0, PETSC_COMM_WORLD);
+  snprintf(name, len, "%s_%d.h5", stem, pid);
+}
+
+/* Rank 0: status and results datasets of a farm file. */
+static void read_file(const char name[], int8_t *status, double *results)
+{
+  hid_t file = H5Fopen(name, H5F_ACC_RDONLY, H5P_DEFAULT), d;
+
+  ck_assert(file >= 0);
+  d = H5Dopen2(file, "status", H5P_DEFAULT);
+  ck_assert(H5Dread(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) >= 0);
+  H5Dclose(d);
+  d = H5Dopen2(file, "results", H5P_DEFAULT);
+  ck_assert(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, results) >= 0);
+  H5Dclose(d);
+  H5Fclose(file);
+}
+
+/* Rank 0: marks tasks k % 4 == 0 missing, as a killed run would leave them. */
+static void forget_tasks(const char name[])
+{
+  hid_t  file = H5Fopen(name, H5F_ACC_RDWR, H5P_DEFAULT), d;
+  int8_t status[N_TASKS];
+  double results[N_TASKS * OUT_SIZE];
+
+  read_file(name, status, results);
+  for (PetscInt t = 0; t < N_TASKS; t += 4) {
+    status[t] = 0;
+    for (PetscInt k = 0; k < OUT_SIZE; k++) results[t * OUT_SIZE + k] = NAN;
+  }
+  d = H5Dopen2(file, "status", H5P_DEFAULT);
+  ck_assert(H5Dwrite(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) >= 0);
+  H5Dclose(d);
+  d = H5Dopen2(file, "results", H5P_DEFAULT);
+  ck_assert(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, results) >= 0);
+  H5Dclose(d);
+  H5Fclose(file);
+}
+
+/* Rank 0: the whole file, to prove a refused resume changed nothing. */
+static char *slurp(const char name[], long *len)
+{
+  FILE *f = fopen(name, "rb");
+  char *buf;
+
+  ck_assert(f);
+  fseek(f, 0, SEEK_END);
+  *len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc((size_t)*len);
+  ck_assert(fread(buf, 1, (size_t)*len, f) == (size_t)*len);
+  fclose(f);
+  return buf;
+}
+
+static PetscErrorCode CreateFarm(const char name[], PetscInt n_tasks, PetscInt out_size, uint64_t seed, PetscBool resume, PetscBool retry, MSFarm *farm)
+{
+  PetscFunctionBegin;
+  PetscCall(MSFarmCreate(PETSC_COMM_WORLD, farm));
+  PetscCall(MSFarmSetTasks(*farm, n_tasks, out_size));
+  PetscCall(MSFarmSetSeed(*farm, seed));
+  PetscCall(MSFarmSetSchedule(*farm, MS_FARM_DYNAMIC, 2));
+  PetscCall(MSFarmSetOutputFile(*farm, name));
+  PetscCall(MSFarmSetResume(*farm, resume, retry));
+  PetscFunctionReturn(0);
+}
+
+START_TEST(test_output_and_resume)
+{
+  char        name[256], record[300];
+  PetscScalar ref[N_TASKS * OUT_SIZE], res[N_TASKS * OUT_SIZE], fres[N_TASKS * OUT_SIZE];
+  int8_t      status[N_TASKS];
+  TaskCtx     ctx = {0, 0};
+  MSFarm      farm;
+
+  unique_name("farm_output", name, sizeof(name));
+  snprintf(record, sizeof(record), "%s.jsonl", name);
+  reference(SEED, ref);
+  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_FALSE, &farm));
+  MSCK(MSFarmSetRecordFile(farm, record));
+  MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_ALL, res));
+  MSCK(MSFarmDestroy(&farm));
+  ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+  ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
+  if (ms_test_rank == 0) {
+    FILE *f = fopen(record, "r");
+    char  line[256];
+    int   lines = 0, tasks[N_TASKS] = {0};
+
+    read_file(name, status, fres);
+    for (PetscInt t = 0; t < N_TASKS; t++) ck_assert_int_eq(status[t], 1);
+    ck_assert(memcmp(fres, ref, sizeof(ref)) == 0);
+    ck_assert(f);
+    while (fgets(line, sizeof(line), f)) {
+      int t, r;
+
+      ck_assert_msg(sscanf(line, "{\"task\": %d, \"rank\": %d,", &t, &r) == 2, "bad record line %s", line);
+      ck_assert(t >= 0 && t < N_TASKS && r >= 0 && r < ms_test_size && strstr(line, "\"status\": \"done\""));
+      tasks[t]++;
+      lines++;
+    }
+    fclose(f);
+    ck_assert_int_eq(lines, N_TASKS);
+    for (PetscInt t = 0; t < N_TASKS; t++) ck_assert_int_eq(tasks[t], 1);
+    forget_tasks(name);
+  }
+  /* resume: only the missing tasks run; results and file equal the uninterrupted run */
+  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, &farm));
+  MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_ALL, res));
+  MSCK(MSFarmDestroy(&farm));
+  ck_assert_int_eq(total_calls(&ctx), (N_TASKS + 3) / 4);
+  ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
+  if (ms_test_rank == 0) {
+    read_file(name, status, fres);
+    for (PetscInt t = 0; t < N_TASKS; t++) ck_assert_int_eq(status[t], 1);
+    ck_assert(memcmp(fres, ref, sizeof(ref)) == 0);
+  }
+  /* resuming a complete file runs nothing and reads every result back */
+  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, &farm));
+  memset(res, 0, sizeof(res));
+  MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_ROOT, res));
+  MSCK(MSFarmDestroy(&farm));
+  ck_assert_int_eq(total_calls(&ctx), 0);
+  if (ms_test_rank == 0) ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
+  if (ms_test_rank == 0) {
+    remove(name);
+    remove(record);
+  }
+}
+END_TEST
+
+/* A file from another sweep, or an existing file without resume: clear error, file untouched. */
+START_TEST(test_refuse_foreign_file)
+{
+  char    name[256];
+  char   *before = NULL, *after;
+  long    len_before = 0, len_after;
+  TaskCtx ctx = {0, 0};
+  MSFarm  farm;
+  const struct {
+    PetscInt  n_tasks, out_size;
+    uint64_t  seed;
+    PetscBool resume;
+    int       code;
+  } bad[] = {
+    {N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_ERR_FILE_OPEN},
+    {N_TASKS + 1, OUT_SIZE, SEED, PETSC_TRUE, PETSC_ERR_FILE_UNEXPECTED},
+    {N_TASKS, OUT_SIZE + 1, SEED, PETSC_TRUE, PETSC_ERR_FILE_UNEXPECTED},
+    {N_TASKS, OUT_SIZE, SEED + 1, PETSC_TRUE, PETSC_ERR_FILE_UNEXPECTED},
+  };
+
+  unique_name("farm_foreign", name, sizeof(name));
+  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_FALSE, &farm));
+  MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_NONE, NULL));
+  MSCK(MSFarmDestroy(&farm));
+  if (ms_test_rank == 0) before = slurp(name, &len_before);
+  for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+    PetscScalar *res;
+
+    MSCK(PetscMalloc1(bad[b].n_tasks * bad[b].out_size, &res));
+    MSCK(CreateFarm(name, bad[b].n_tasks, bad[b].out_size, bad[b].seed, bad[b].resume, PETSC_FALSE, &farm));
+    MSCK_FAILS(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_ALL, res), bad[b].code);
+    MSCK(MSFarmDestroy(&farm));
+    MSCK(PetscFree(res));
+    if (ms_test_rank == 0) {
+      after = slurp(name, &len_after);
+      ck_assert_msg(len_after == len_before && memcmp(before, after, (size_t)len_before) == 0, "case %d changed the file", (int)b);
+      free(after);
+    }
+  }
+  ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+  /* resuming a file that does not exist */
+  MSCK(CreateFarm("farm_no_such_file.h5", N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, &farm));
+  MSCK_FAILS(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_NONE, NULL), PETSC_ERR_FILE_OPEN);
+  MSCK(MSFarmDestroy(&farm));
+  if (ms_test_rank == 0) {
+    free(before);
+    remove(name);
+  }
+}
+END_TEST
+
+/* Failed tasks are marked in /status and /failures; -farm_retry_failed re-runs only those. */
+START_TEST(test_retry_failed)
+{
+  char        name[256];
+  PetscScalar ref[N_TASKS * OUT_SIZE], res[N_TASKS * OUT_SIZE], fres[N_TASKS * OUT_SIZE];
+  int8_t      status[N_TASKS];
+  TaskCtx     ctx = {0, 5};
+  MSFarm      farm;
+  PetscInt    n_failed, n_expected = (N_TASKS + 3) / 5;
+
+  unique_name("farm_retry", name, sizeof(name));
+  reference(SEED, ref);
+  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_FALSE, &farm));
+  MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_NONE, NULL));
+  MSCK(MSFarmGetFailures(farm, &n_failed, NULL));
+  ck_assert_int_eq(n_failed, n_expected);
+  MSCK(MSFarmDestroy(&farm));
+  ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+  if (ms_test_rank == 0) {
+    hid_t   file = H5Fopen(name, H5F_ACC_RDONLY, H5P_DEFAULT), d;
+    int64_t idx[N_TASKS];
+    char    msg[N_TASKS][256];
+    hid_t   st = H5Tcopy(H5T_C_S1);
+
+    read_file(name, status, fres);
+    for (PetscInt t = 0; t < N_TASKS; t++) ck_assert_int_eq(status[t], t % 5 == 1 ? 2 : 1);
+    d = H5Dopen2(file, "failures/index", H5P_DEFAULT);
+    ck_assert(d >= 0 && H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, idx) >= 0);
+    H5Dclose(d);
+    H5Tset_size(st, 256);
+    d = H5Dopen2(file, "failures/message", H5P_DEFAULT);
+    ck_assert(d >= 0 && H5Dread(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, msg) >= 0);
+    H5Dclose(d);
+    H5Tclose(st);
+    H5Fclose(file);
+    for (PetscInt f = 0; f < n_expected; f++) {
+      ck_assert_int_eq(idx[f], 5 * f + 1);
+      ck_assert_msg(strstr(msg[f], "fails on purpose"), "message %s", msg[f]);
+    }
+  }
+  /* a plain resume has nothing missing: the failures stay failures */
+  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, &farm));
+  MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_NONE, NULL));
+  MSCK(MSFarmGetFailures(farm, &n_failed, NULL));
+  ck_assert_int_eq(n_failed, n_expected);
+  MSCK(MSFarmDestroy(&farm));
+  ck_assert_int_eq(total_calls(&ctx), 0);
+  /* retry with the fault gone */
+  ctx.fail_mod = 0;
+  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_TRUE, &farm));
+  MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_ALL, res));
+  MSCK(MSFarmGetFailures(farm, &n_failed, NULL));
+  ck_assert_int_eq(n_failed, 0);
+  MSCK(MSFarmDestroy(&farm));
+  ck_assert_int_eq(total_calls(&ctx), n_expected);
+  ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
+  if (ms_test_rank == 0) {
+    hid_t file;
+
+    read_file(name, status, fres);
+    for (PetscInt t = 0; t < N_TASKS; t++) ck_assert_int_eq(status[t], 1);
+    ck_assert(memcmp(fres, ref, sizeof(ref)) == 0);
+    file = H5Fopen(name, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert(H5Lexists(file, "failures", H5P_DEFAULT) == 0);
+    H5Fclose(file);
+    remove(name);
+  }
+}
+END_TEST
+
+Suite *ms_test_suite(void)
+{
+  Suite *s  = suite_create("farm_output");
+  TCase *tc = tcase_create("hdf5");
+
+  tcase_set_timeout(tc, 100);
+  tcase_add_test(tc, test_output_and_resume);
+  tcase_add_test(tc, test_refuse_foreign_file);
+  tcase_add_test(tc, test_retry_failed);
+  suite_add_tcase(s, tc);
+  return s;
+}
