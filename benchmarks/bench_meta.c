@@ -1,0 +1,277 @@
+/* MSMeta benchmark: dense linear simulations with identity or half-window projection maps.
+   For each operation it reports, from the same run: the time through MSMeta, a plain loop doing
+   the same products on the same matrices without the framework, and the memory-bandwidth floor
+   (bytes of G read / a STREAM-like read bandwidth measured here with every rank reading at once).
+   Prints one JSON object per (case, maps). Run at several rank counts with mpiexec. */
+#include <metasim.h>
+#include <petsctime.h>
+
+static const char help[] = "MSMeta benchmark: -case a|b|c|all -maps identity|window|both -reps N\n";
+
+typedef struct {
+  const char *name;
+  PetscInt    n_sims, n_data, n_model;
+} BenchCase;
+
+static const BenchCase cases[] = {
+  {"a", 8,  2000, 2000},
+  {"b", 64, 100,  500 },
+  {"c", 64, 20,   100 },
+};
+
+typedef struct {
+  const BenchCase *bc;
+  PetscBool        window;
+} Problem;
+
+static PetscInt WindowStart(const Problem *p, PetscInt i)
+{
+  return p->window ? (i * (p->bc->n_model / 2) / PetscMax(p->bc->n_sims - 1, 1)) % (p->bc->n_model / 2 + 1) : 0;
+}
+
+static PetscInt SubLength(const Problem *p)
+{
+  return p->window ? p->bc->n_model / 2 : p->bc->n_model;
+}
+
+static PetscErrorCode Factory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
+{
+  Problem     *p = (Problem *)ctx;
+  PetscInt     nd = p->bc->n_data, ns = SubLength(p), *idx;
+  Mat          G;
+  PetscScalar *a;
+
+  PetscFunctionBegin;
+  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, nd, ns, NULL, &G));
+  PetscCall(MatDenseGetArrayWrite(G, &a));
+  for (PetscInt k = 0; k < nd * ns; k++) a[k] = 1.0 / (1.0 + (double)(((long long)k * 7919 + (long long)i * 104729) % 1000));
+  PetscCall(MatDenseRestoreArrayWrite(G, &a));
+  PetscCall(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
+  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
+  PetscCall(MSSimLinearSetOperator(*sim, G));
+  PetscCall(MatDestroy(&G));
+  if (!p->window) PetscCall(MSMapCreateIdentity(PETSC_COMM_SELF, p->bc->n_model, map));
+  else {
+    PetscCall(PetscMalloc1(ns, &idx));
+    for (PetscInt k = 0; k < ns; k++) idx[k] = WindowStart(p, i) + k;
+    PetscCall(MSMapCreateProjection(PETSC_COMM_SELF, p->bc->n_model, ns, idx, map));
+    PetscCall(PetscFree(idx));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Read bandwidth in bytes/s of this rank while every rank reads its own 256 MiB array. */
+static PetscErrorCode MeasureReadBandwidth(PetscReal *bw)
+{
+  const size_t n = (size_t)32 << 20;
+  double         *x, best = 1e30;
+  volatile double sink = 0; /* keeps the reads from being optimized away */
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n, &x));
+  for (size_t i = 0; i < n; i++) x[i] = (double)(i & 1023);
+  for (int rep = 0; rep < 5; rep++) {
+    PetscLogDouble t0, t1;
+    double         s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+    PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+    PetscCall(PetscTime(&t0));
+    for (size_t i = 0; i < n; i += 4) {
+      s0 += x[i];
+      s1 += x[i + 1];
+      s2 += x[i + 2];
+      s3 += x[i + 3];
+    }
+    PetscCall(PetscTime(&t1));
+    sink += s0 + s1 + s2 + s3;
+    best = PetscMin(best, t1 - t0);
+  }
+  PetscCall(PetscFree(x));
+  *bw = (double)(n * sizeof(double)) / best;
+  PetscFunctionReturn(0);
+}
+
+typedef enum {
+  OP_DPRED,
+  OP_JVEC,
+  OP_JTVEC,
+  OP_JTJDIAG,
+  OP_COUNT
+} Op;
+static const char *const op_names[] = {"dpred", "jvec", "jtvec", "jtjdiag"};
+
+/* Median over reps of the slowest rank's time for one operation through MSMeta. */
+static PetscErrorCode TimeMeta(MSMeta meta, Op op, PetscInt reps, Vec m, Vec v, Vec d, Vec g, PetscReal *seconds)
+{
+  PetscReal *t;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(reps, &t));
+  for (PetscInt r = 0; r < reps; r++) {
+    PetscLogDouble t0, t1;
+    PetscReal      local;
+
+    if (op == OP_DPRED) PetscCall(VecScale(m, r % 2 ? 0.5 : 2.0)); /* a new model state: nothing cached */
+    PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+    PetscCall(PetscTime(&t0));
+    switch (op) {
+    case OP_DPRED:
+      PetscCall(MSMetaDpred(meta, m, d));
+      break;
+    case OP_JVEC:
+      PetscCall(MSMetaJvec(meta, m, v, d));
+      break;
+    case OP_JTVEC:
+      PetscCall(MSMetaJtvec(meta, m, d, g));
+      break;
+    default:
+      PetscCall(MSMetaGetJtJDiagonal(meta, m, NULL, g, NULL));
+    }
+    PetscCall(PetscTime(&t1));
+    local = t1 - t0;
+    PetscCallMPI(MPI_Allreduce(&local, &t[r], 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD));
+  }
+  PetscCall(PetscSortReal(reps, t));
+  *seconds = t[reps / 2];
+  PetscCall(PetscFree(t));
+  PetscFunctionReturn(0);
+}
+
+/* The same products on the rank's own matrices with plain loops and PETSc MatMult: gather the
+   sub-model from a full local model array, multiply, scatter-add back for the adjoint ops. */
+static PetscErrorCode TimePlainLoop(MSMeta meta, const Problem *p, Op op, PetscInt reps, PetscReal *seconds)
+{
+  PetscInt     first, end, ns = SubLength(p), nm = p->bc->n_model;
+  PetscScalar *model, *acc;
+  Vec          x, y;
+  PetscReal   *t;
+
+  PetscFunctionBegin;
+  PetscCall(MSMetaGetOwnershipRange(meta, &first, &end));
+  PetscCall(PetscMalloc1(reps, &t));
+  PetscCall(PetscCalloc1(nm, &model));
+  PetscCall(PetscCalloc1(nm, &acc));
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, ns, &x));
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, p->bc->n_data, &y));
+  for (PetscInt j = 0; j < nm; j++) model[j] = 1.0 + j % 7;
+  PetscCall(VecSet(y, 1.0));
+  for (PetscInt r = 0; r < reps; r++) {
+    PetscLogDouble t0, t1;
+    PetscReal      local;
+
+    PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+    PetscCall(PetscTime(&t0));
+    for (PetscInt i = first; i < end; i++) {
+      MSSim        sim;
+      Mat          G;
+      PetscScalar *xa;
+      PetscInt     s = WindowStart(p, i);
+
+      PetscCall(MSMetaGetLocalSimulation(meta, i, &sim, NULL));
+      PetscCall(MSSimLinearGetOperator(sim, &G));
+      if (op == OP_DPRED || op == OP_JVEC) {
+        PetscCall(VecGetArrayWrite(x, &xa));
+        for (PetscInt k = 0; k < ns; k++) xa[k] = model[s + k];
+        PetscCall(VecRestoreArrayWrite(x, &xa));
+        PetscCall(MatMult(G, x, y));
+      } else if (op == OP_JTVEC) {
+        PetscCall(MatMultTranspose(G, y, x));
+        PetscCall(VecGetArray(x, &xa));
+        for (PetscInt k = 0; k < ns; k++) acc[s + k] += xa[k];
+        PetscCall(VecRestoreArray(x, &xa));
+      } else {
+        const PetscScalar *a;
+
+        PetscCall(MatDenseGetArrayRead(G, &a));
+        for (PetscInt k = 0; k < ns; k++) {
+          PetscScalar sum = 0;
+          for (PetscInt q = 0; q < p->bc->n_data; q++) sum += a[k * p->bc->n_data + q] * a[k * p->bc->n_data + q];
+          acc[s + k] += sum;
+        }
+        PetscCall(MatDenseRestoreArrayRead(G, &a));
+      }
+    }
+    PetscCall(PetscTime(&t1));
+    local = t1 - t0;
+    PetscCallMPI(MPI_Allreduce(&local, &t[r], 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD));
+  }
+  PetscCall(PetscSortReal(reps, t));
+  *seconds = t[reps / 2];
+  PetscCall(VecDestroy(&x));
+  PetscCall(VecDestroy(&y));
+  PetscCall(PetscFree(model));
+  PetscCall(PetscFree(acc));
+  PetscCall(PetscFree(t));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt reps, PetscReal bw)
+{
+  Problem     p = {bc, window};
+  MSMeta      meta;
+  Vec         m, v, d, g;
+  PetscInt    first, end;
+  PetscReal   bytes, floor_s, max_floor_s;
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCall(MSMetaCreate(PETSC_COMM_WORLD, &meta));
+  PetscCall(MSMetaSetFactory(meta, bc->n_sims, Factory, &p));
+  PetscCall(MSMetaSetFromOptions(meta));
+  PetscCall(MSMetaSetUp(meta));
+  PetscCall(MSMetaCreateVecs(meta, &m, &d));
+  PetscCall(VecDuplicate(m, &v));
+  PetscCall(VecDuplicate(m, &g));
+  PetscCall(VecSet(m, 1.0));
+  PetscCall(VecSet(v, 0.5));
+  PetscCall(MSMetaGetOwnershipRange(meta, &first, &end));
+  bytes   = (PetscReal)(end - first) * bc->n_data * SubLength(&p) * sizeof(PetscScalar);
+  floor_s = bytes / bw;
+  PetscCallMPI(MPI_Allreduce(&floor_s, &max_floor_s, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD));
+  PetscCall(MSMetaDpred(meta, m, d)); /* warm up: scatter built, pages touched */
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"benchmark\": \"meta\", \"case\": \"%s\", \"maps\": \"%s\", \"ranks\": %d, \"n_sims\": %" PetscInt_FMT ", \"n_data\": %" PetscInt_FMT ", \"n_model\": %" PetscInt_FMT ", \"n_sub\": %" PetscInt_FMT ", \"read_bandwidth_GBps_per_rank\": %.3f, \"floor_seconds\": %.6e, \"ops\": {", bc->name, window ? "window" : "identity", size, bc->n_sims, bc->n_data, bc->n_model, SubLength(&p), (double)(bw / 1e9), (double)max_floor_s));
+  for (Op op = OP_DPRED; op < OP_COUNT; op++) {
+    PetscReal meta_s = 0, plain_s = 0, per_rank_sims = (PetscReal)bc->n_sims / size;
+
+    PetscCall(TimeMeta(meta, op, reps, m, v, d, g, &meta_s));
+    PetscCall(TimePlainLoop(meta, &p, op, reps, &plain_s));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\"%s\": {\"meta_seconds\": %.6e, \"plain_loop_seconds\": %.6e, \"meta_over_floor\": %.3f, \"meta_over_plain\": %.3f, \"overhead_us_per_sim\": %.3f}", op ? ", " : "", op_names[op], (double)meta_s, (double)plain_s, (double)(meta_s / max_floor_s), (double)(meta_s / plain_s), (double)(1e6 * (meta_s - plain_s) / per_rank_sims)));
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "}}\n"));
+  PetscCall(VecDestroy(&m));
+  PetscCall(VecDestroy(&v));
+  PetscCall(VecDestroy(&d));
+  PetscCall(VecDestroy(&g));
+  PetscCall(MSMetaDestroy(&meta));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  char      which[8] = "all", maps[16] = "both";
+  PetscInt  reps     = 21;
+  PetscReal bw = 0;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-case", which, sizeof(which), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-maps", maps, sizeof(maps), NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));
+  PetscCheck(reps > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-reps must be positive");
+  PetscCall(MeasureReadBandwidth(&bw));
+  for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+    PetscBool all, match, idm, win;
+
+    PetscCall(PetscStrcmp(which, "all", &all));
+    PetscCall(PetscStrcmp(which, cases[c].name, &match));
+    if (!all && !match) continue;
+    PetscCall(PetscStrcmp(maps, "window", &win));
+    PetscCall(PetscStrcmp(maps, "identity", &idm));
+    if (!win) PetscCall(RunCase(&cases[c], PETSC_FALSE, reps, bw));
+    if (!idm) PetscCall(RunCase(&cases[c], PETSC_TRUE, reps, bw));
+  }
+  PetscCall(PetscFinalize());
+  return 0;
+}
