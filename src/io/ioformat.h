@@ -1,0 +1,38 @@
+/* The problem file format (docs/format.md) at the level of its objects: matrices, map chains,
+   simulations and the root attributes. */
+#ifndef METASIM_IO_IOFORMAT_H
+#define METASIM_IO_IOFORMAT_H
+
+#include "io/h5util.h"
+
+#define MS_PROBLEM_FORMAT_NAME "metasim-problem"
+#define MS_RESULTS_FORMAT_NAME "metasim-results"
+
+/* Format names of the meta kinds: "stack", "sum", "repeat". */
+PETSC_INTERN const char *const MSIOKindNames[];
+PETSC_INTERN PetscErrorCode    MSIOKindFromName(MSH5File *, const char[], MSMetaKind *);
+/* The group of simulation i: "/sim_000042". */
+PETSC_INTERN PetscErrorCode MSIOSimGroup(PetscInt, char[], size_t);
+
+PETSC_INTERN PetscErrorCode MSIOReadMatrix(MSH5File *, const char[], Mat *);
+PETSC_INTERN PetscErrorCode MSIOWriteMatrix(MSH5File *, const char[], Mat);
+
+PETSC_INTERN PetscErrorCode MSIOReadInfo(MSH5File *, MSProblemInfo *);
+PETSC_INTERN PetscErrorCode MSIOReadMap(MSH5File *, const char[], PetscInt, MSMap *);
+PETSC_INTERN PetscErrorCode MSIOWriteMap(MSH5File *, const char[], PetscInt, const MSMapSpec[]);
+/* Reads simulation i (sim may be NULL: the map only) and returns its data length. */
+PETSC_INTERN PetscErrorCode MSIOReadSimulation(MSH5File *, const MSProblemInfo *, PetscInt, MSSim *, MSMap *, PetscInt *);
+
+/* A rank's contiguous share [lo, hi) of the simulations, read and checked by MSIOReadShare():
+   every rank reads its share, all agree on failure, and the data lengths must add up. */
+typedef struct {
+  MSProblemInfo info;
+  PetscInt      lo, hi;
+  MSSim        *sims; /* kept simulations (NULL entries: discarded, or maps only) */
+  MSMap        *maps;
+  PetscInt      n_data; /* summed over the share */
+} MSIOShare;
+PETSC_INTERN PetscErrorCode MSIOReadShare(MPI_Comm, const char[], PetscBool, MSIOShare *);
+PETSC_INTERN PetscErrorCode MSIOShareDestroy(MSIOShare *);
+
+#endif

@@ -1,0 +1,360 @@
+/* MSProblemWriter: collects simulations on the ranks that hold them and named vectors, then
+   writes the problem file under a temporary name and renames it when complete. */
+#include "io/ioformat.h"
+
+typedef struct {
+  PetscInt   index;
+  Mat        G; /* NULL for the repeat kind's maps after the first */
+  PetscInt   n_steps;
+  MSMapSpec *steps; /* indices and b are copies owned here; A is referenced */
+} MSIOSimEntry;
+
+struct _p_MSProblemWriter {
+  MPI_Comm      comm;
+  char         *file;
+  MSMetaKind    kind;
+  PetscInt      n_sims, n_model;
+  PetscInt      n_entries, max_entries;
+  MSIOSimEntry *entries;
+  PetscInt      n_vecs, max_vecs;
+  char        **vec_names;
+  Vec          *vecs;
+};
+
+/*@C
+  MSProblemWriterCreate - starts writing a problem file
+
+  Collective
+
+  Input Parameters:
++ comm    - the ranks that hold the problem's simulations and vectors
+. file    - the file to write; it appears only when `MSProblemWriterCommit()` succeeds
+. kind    - stack, sum or repeat
+. n_sims  - number of simulations (maps, for the repeat kind)
+- n_model - length of the global model
+
+  Output Parameter:
+. writer - the writer
+
+  Level: intermediate
+
+.seealso: `MSProblemWriterSetSimulation()`, `MSProblemWriterAddVector()`, `MSProblemWriterCommit()`
+@*/
+PetscErrorCode MSProblemWriterCreate(MPI_Comm comm, const char file[], MSMetaKind kind, PetscInt n_sims, PetscInt n_model, MSProblemWriter *writer)
+{
+  MSProblemWriter w;
+
+  PetscFunctionBegin;
+  PetscCheck(file && writer, comm, PETSC_ERR_ARG_NULL, "MSProblemWriterCreate: file and writer must not be NULL");
+  PetscCheck(kind >= MS_META_STACK && kind <= MS_META_REPEAT, comm, PETSC_ERR_ARG_OUTOFRANGE, "MSProblemWriterCreate: unknown kind %d", (int)kind);
+  PetscCheck(n_sims > 0 && n_model > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "MSProblemWriterCreate: n_sims = %" PetscInt_FMT " and n_model = %" PetscInt_FMT " must be positive", n_sims, n_model);
+  PetscCall(PetscNew(&w));
+  w->comm    = comm;
+  w->kind    = kind;
+  w->n_sims  = n_sims;
+  w->n_model = n_model;
+  PetscCall(PetscStrallocpy(file, &w->file));
+  *writer = w;
+  PetscFunctionReturn(0);
+}
+
+/* The number of entries of a step's indices: the active entries (injectactive) or the outputs. */
+static PetscErrorCode MSIOSpecIndexCount(const MSMapSpec *spec, PetscInt *n)
+{
+  PetscBool inject;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(spec->type, MSMAPINJECTACTIVE, &inject));
+  *n = inject ? spec->n_in : spec->n_out;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSProblemWriterSetSimulation - adds simulation `index` (a linear simulation d = G u) and its map chain
+
+  Not Collective
+
+  Input Parameters:
++ writer  - the writer
+. index   - the simulation, in [0, n_sims); each index is set on exactly one rank
+. G       - the sequential n_data x n_sub operator (dense, or AIJ stored as CSR); for the repeat
+            kind, G of index 0 is the shared simulation and the other indices pass NULL
+. n_steps - number of map steps
+- steps   - the map chain in the order applied: steps[0] reads the global model (n_in =
+            n_model), the last step produces G's n_sub columns
+
+  Notes:
+  The writer copies the steps' index and offset arrays and keeps references to the matrices.
+
+  Level: intermediate
+
+.seealso: `MSMapSpec`, `MSProblemWriterCreate()`, `MSProblemReadSimulation()`
+@*/
+PetscErrorCode MSProblemWriterSetSimulation(MSProblemWriter w, PetscInt index, Mat G, PetscInt n_steps, const MSMapSpec steps[])
+{
+  MSIOSimEntry *e;
+  PetscInt      cols;
+
+  PetscFunctionBegin;
+  PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "MSProblemWriterSetSimulation: writer is NULL");
+  PetscCheck(index >= 0 && index < w->n_sims, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "MSProblemWriterSetSimulation: index %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", index, w->n_sims);
+  PetscCheck(G || (w->kind == MS_META_REPEAT && index > 0), PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "MSProblemWriterSetSimulation: simulation %" PetscInt_FMT " needs its operator G", index);
+  PetscCheck(!G || w->kind != MS_META_REPEAT || index == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "MSProblemWriterSetSimulation: the repeat kind has one simulation, set with index 0; index %" PetscInt_FMT " takes G = NULL", index);
+  PetscCheck(n_steps > 0 && steps, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "MSProblemWriterSetSimulation: simulation %" PetscInt_FMT " needs at least one map step", index);
+  PetscCheck(steps[0].n_in == w->n_model, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "MSProblemWriterSetSimulation: simulation %" PetscInt_FMT ": the first map step reads %" PetscInt_FMT " entries, the global model has %" PetscInt_FMT, index, steps[0].n_in, w->n_model);
+  if (G) {
+    PetscCall(MatGetSize(G, NULL, &cols));
+    PetscCheck(steps[n_steps - 1].n_out == cols, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "MSProblemWriterSetSimulation: simulation %" PetscInt_FMT ": the map produces %" PetscInt_FMT " entries, G has %" PetscInt_FMT " columns", index, steps[n_steps - 1].n_out, cols);
+  }
+  if (w->n_entries == w->max_entries) {
+    w->max_entries = PetscMax(8, 2 * w->max_entries);
+    PetscCall(PetscRealloc(sizeof(MSIOSimEntry) * w->max_entries, &w->entries));
+  }
+  e = &w->entries[w->n_entries++];
+  PetscCall(PetscMemzero(e, sizeof(*e)));
+  e->index   = index;
+  e->n_steps = n_steps;
+  if (G) PetscCall(PetscObjectReference((PetscObject)G));
+  e->G = G;
+  PetscCall(PetscCalloc1(n_steps, &e->steps));
+  for (PetscInt k = 0; k < n_steps; k++) {
+    e->steps[k] = steps[k];
+    if (steps[k].indices) {
+      PetscInt  n;
+      PetscInt *copy;
+
+      PetscCall(MSIOSpecIndexCount(&steps[k], &n));
+      PetscCall(PetscMalloc1(n, &copy));
+      PetscCall(PetscArraycpy(copy, steps[k].indices, n));
+      e->steps[k].indices = copy;
+    }
+    if (steps[k].b) {
+      PetscScalar *copy;
+
+      PetscCall(PetscMalloc1(steps[k].n_out, &copy));
+      PetscCall(PetscArraycpy(copy, steps[k].b, steps[k].n_out));
+      e->steps[k].b = copy;
+    }
+    if (steps[k].A) PetscCall(PetscObjectReference((PetscObject)steps[k].A));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSProblemWriterAddVector - adds a named vector (a model, observed data, uncertainties)
+
+  Collective
+
+  Input Parameters:
++ writer - the writer
+. name   - its path in the file: "models/NAME" (length n_model), "data/NAME" or
+           "uncertainties/NAME" (length n_data)
+- v      - the vector, any layout on the writer's communicator (copied)
+
+  Level: intermediate
+
+.seealso: `MSProblemReadVector()`, `MSProblemWriterCommit()`
+@*/
+PetscErrorCode MSProblemWriterAddVector(MSProblemWriter w, const char name[], Vec v)
+{
+  PetscFunctionBegin;
+  PetscCheck(w && name && v, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "MSProblemWriterAddVector: writer, name and v must not be NULL");
+  PetscCall(MSVecCheckFinite(v, name));
+  if (w->n_vecs == w->max_vecs) {
+    w->max_vecs = PetscMax(4, 2 * w->max_vecs);
+    PetscCall(PetscRealloc(sizeof(char *) * w->max_vecs, &w->vec_names));
+    PetscCall(PetscRealloc(sizeof(Vec) * w->max_vecs, &w->vecs));
+  }
+  PetscCall(PetscStrallocpy(name, &w->vec_names[w->n_vecs]));
+  PetscCall(VecDuplicate(v, &w->vecs[w->n_vecs]));
+  PetscCall(VecCopy(v, w->vecs[w->n_vecs]));
+  w->n_vecs++;
+  PetscFunctionReturn(0);
+}
+
+/* Checks that every index was set once, and computes n_data. */
+static PetscErrorCode MSIOWriterSizes(MSProblemWriter w, PetscInt *n_data)
+{
+  PetscInt *count, rows_sum = 0, rows_min = PETSC_MAX_INT, rows_max = 0, g[3];
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(w->n_sims, &count));
+  for (PetscInt k = 0; k < w->n_entries; k++) {
+    PetscInt rows;
+
+    count[w->entries[k].index]++;
+    if (!w->entries[k].G) continue;
+    PetscCall(MatGetSize(w->entries[k].G, &rows, NULL));
+    rows_sum += rows;
+    rows_min = PetscMin(rows_min, rows);
+    rows_max = PetscMax(rows_max, rows);
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, count, w->n_sims, MPIU_INT, MPI_SUM, w->comm));
+  for (PetscInt i = 0; i < w->n_sims; i++) PetscCheck(count[i] == 1, w->comm, PETSC_ERR_ARG_WRONGSTATE, "MSProblemWriterCommit: %s: simulation %" PetscInt_FMT " was set %" PetscInt_FMT " times, expected once", w->file, i, count[i]);
+  PetscCall(PetscFree(count));
+  PetscCall(MPIU_Allreduce(&rows_sum, &g[0], 1, MPIU_INT, MPI_SUM, w->comm));
+  PetscCall(MPIU_Allreduce(&rows_min, &g[1], 1, MPIU_INT, MPI_MIN, w->comm));
+  PetscCall(MPIU_Allreduce(&rows_max, &g[2], 1, MPIU_INT, MPI_MAX, w->comm));
+  PetscCheck(w->kind != MS_META_SUM || g[1] == g[2], w->comm, PETSC_ERR_ARG_SIZ, "MSProblemWriterCommit: %s: the sum kind needs equal data lengths, got %" PetscInt_FMT " to %" PetscInt_FMT, w->file, g[1], g[2]);
+  *n_data = w->kind == MS_META_STACK ? g[0] : (w->kind == MS_META_SUM ? g[1] : g[2] * w->n_sims);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSIOWriteRoot(MSH5File *f, PetscInt n_sims, PetscInt n_model, PetscInt n_data, MSMetaKind kind)
+{
+  const char *version;
+
+  PetscFunctionBegin;
+  PetscCall(MSGetVersion(&version));
+  PetscCall(MSH5WriteAttrString(f, "/", "format", MS_PROBLEM_FORMAT_NAME));
+  PetscCall(MSH5WriteAttrInt(f, "/", "format_version", MS_FORMAT_VERSION));
+  PetscCall(MSH5WriteAttrString(f, "/", "metasim_version", version));
+  PetscCall(MSH5WriteAttrString(f, "/", "kind", MSIOKindNames[kind]));
+  PetscCall(MSH5WriteAttrInt(f, "/", "n_sims", n_sims));
+  PetscCall(MSH5WriteAttrInt(f, "/", "n_model", n_model));
+  PetscCall(MSH5WriteAttrInt(f, "/", "n_data", n_data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSIOWriteEntries(MSH5File *f, MSProblemWriter w)
+{
+  char group[64], path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < w->n_entries; k++) {
+    MSIOSimEntry *e = &w->entries[k];
+
+    PetscCall(MSIOSimGroup(e->index, group, sizeof(group)));
+    PetscCall(MSH5CreateGroup(f, group));
+    if (e->G) {
+      PetscCall(MSH5WriteAttrString(f, group, "type", MSSIMLINEAR));
+      PetscCall(PetscSNPrintf(path, sizeof(path), "%s/G", group));
+      PetscCall(MSIOWriteMatrix(f, path, e->G));
+    }
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s/map", group));
+    PetscCall(MSIOWriteMap(f, path, e->n_steps, e->steps));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* This rank's turn: rank 0 creates the file and writes the root, then each writes its simulations. */
+static PetscErrorCode MSIOWriterTurn(MSProblemWriter w, const char tmp[], PetscBool first, PetscInt n_data)
+{
+  MSH5File       f = MS_H5_FILE_INITIALIZER(tmp);
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  ierr = first ? MSH5CreateSerial(tmp, &f) : MSH5OpenWriteSerial(tmp, &f);
+  if (!ierr && first) ierr = MSIOWriteRoot(&f, w->n_sims, w->n_model, n_data, w->kind);
+  if (!ierr) ierr = MSIOWriteEntries(&f, w);
+  PetscCall(MSH5Close(&f));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSIOWriterVectors(MSProblemWriter w, const char tmp[])
+{
+  MSH5File       f = MS_H5_FILE_INITIALIZER(tmp);
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  ierr = MSH5OpenParallel(w->comm, tmp, PETSC_FALSE, &f);
+  for (PetscInt k = 0; k < w->n_vecs && !ierr; k++) {
+    const PetscScalar *a;
+    char               path[PETSC_MAX_PATH_LEN];
+    PetscInt           N, lo, hi;
+
+    PetscCall(VecGetSize(w->vecs[k], &N));
+    PetscCall(VecGetOwnershipRange(w->vecs[k], &lo, &hi));
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s%s", w->vec_names[k][0] == '/' ? "" : "/", w->vec_names[k]));
+    PetscCall(VecGetArrayRead(w->vecs[k], &a));
+    ierr = MSH5WriteRealCollective(&f, path, N, lo, hi, a);
+    PetscCall(VecRestoreArrayRead(w->vecs[k], &a));
+  }
+  PetscCall(MSH5Close(&f));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSProblemWriterCommit - writes the problem file
+
+  Collective
+
+  Input Parameter:
+. writer - the writer, with every simulation set on some rank
+
+  Notes:
+  Writes "FILE.tmp-XXXXXX": each rank in turn writes the simulations it holds (serial HDF5, rank
+  order), then all ranks write the vectors together (MPI-IO, each its own slab). Rank 0 renames
+  the temporary file to FILE only when every rank succeeded; otherwise it removes it, and every
+  rank returns the error. So a FILE that exists is complete.
+
+  Level: intermediate
+
+.seealso: `MSProblemWriterCreate()`, `MSProblemWriterDestroy()`
+@*/
+PetscErrorCode MSProblemWriterCommit(MSProblemWriter w)
+{
+  char           tmp[PETSC_MAX_PATH_LEN];
+  PetscMPIInt    rank, size;
+  PetscInt       n_data = 0;
+  PetscErrorCode ierr = 0, turn = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "MSProblemWriterCommit: writer is NULL");
+  PetscCall(MSIOWriterSizes(w, &n_data));
+  PetscCall(MSIOTemporaryName(w->comm, w->file, tmp, sizeof(tmp)));
+  PetscCallMPI(MPI_Comm_rank(w->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(w->comm, &size));
+  for (PetscMPIInt r = 0; r < size && !turn; r++) {
+    if (rank == r) ierr = turn = MSIOWriterTurn(w, tmp, r == 0 ? PETSC_TRUE : PETSC_FALSE, n_data);
+    PetscCallMPI(MPI_Bcast(&turn, 1, MPI_INT, r, w->comm)); /* the next rank's turn starts after this one ends */
+  }
+  if (!turn) ierr = MSIOWriterVectors(w, tmp);
+  PetscCall(MSIOFinish(w->comm, ierr, tmp, w->file));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSProblemWriterDestroy - frees a writer; without a successful commit no file is written
+
+  Collective
+
+  Input Parameter:
+. writer - the writer, set to NULL
+
+  Level: intermediate
+
+.seealso: `MSProblemWriterCreate()`
+@*/
+PetscErrorCode MSProblemWriterDestroy(MSProblemWriter *writer)
+{
+  MSProblemWriter w;
+
+  PetscFunctionBegin;
+  if (!writer || !*writer) PetscFunctionReturn(0);
+  w = *writer;
+  for (PetscInt k = 0; k < w->n_entries; k++) {
+    MSIOSimEntry *e = &w->entries[k];
+
+    PetscCall(MatDestroy(&e->G));
+    for (PetscInt s = 0; s < e->n_steps; s++) {
+      PetscCall(PetscFree(e->steps[s].indices));
+      PetscCall(PetscFree(e->steps[s].b));
+      PetscCall(MatDestroy(&e->steps[s].A));
+    }
+    PetscCall(PetscFree(e->steps));
+  }
+  PetscCall(PetscFree(w->entries));
+  for (PetscInt k = 0; k < w->n_vecs; k++) {
+    PetscCall(PetscFree(w->vec_names[k]));
+    PetscCall(VecDestroy(&w->vecs[k]));
+  }
+  PetscCall(PetscFree(w->vec_names));
+  PetscCall(PetscFree(w->vecs));
+  PetscCall(PetscFree(w->file));
+  PetscCall(PetscFree(w));
+  *writer = NULL;
+  PetscFunctionReturn(0);
+}
