@@ -15,5 +15,8 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/metasimConfigVersio
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/metasimConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/metasimConfigVersion.cmake
   cmake/MetasimDependencies.cmake DESTINATION ${METASIM_CMAKE_DIR})
+# The .pc file finds its prefix relative to itself, so an installed tree can be moved.
+file(RELATIVE_PATH METASIM_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" METASIM_PC_TO_PREFIX "${METASIM_PC_TO_PREFIX}")
 configure_file(cmake/metasim.pc.in ${CMAKE_CURRENT_BINARY_DIR}/metasim.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/metasim.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
