@@ -1,0 +1,276 @@
+/* MSSIMDCR tiled through MSMeta: a survey split into tiles, each simulated on its own coarser
+   local grid with a tile map from the global model, against one simulation on the global grid;
+   rank-count independence, adjoint and Taylor tests of the composition, collective KSP failure. */
+#include <math.h>
+#include "mstest.h"
+#include "meta_problem.h"
+
+#define N_TILES 4
+
+/* The global grid: 24 x 24 x 12 uniform cells on [-1, 1]^2 x [-1, 0]. */
+static const PetscInt  global_n[3] = {24, 24, 12};
+static const PetscReal domain_lo[3] = {-1.0, -1.0, -1.0}, domain_hi[3] = {1.0, 1.0, 0.0};
+
+/* Tile t: a pole source, four pole receivers on a ring of radius 0.3 and one dipole receiver. */
+static const PetscReal tile_source[N_TILES][3] = {{-0.4, -0.4, 0.0}, {0.4, -0.4, 0.0}, {-0.4, 0.4, 0.0}, {0.4, 0.4, 0.0}};
+#define N_RX_PER_TILE 5
+
+static PetscErrorCode GlobalEdges(PetscReal *e[3])
+{
+  PetscFunctionBegin;
+  for (PetscInt d = 0; d < 3; d++) {
+    PetscCall(PetscMalloc1(global_n[d] + 1, &e[d]));
+    for (PetscInt i = 0; i <= global_n[d]; i++) e[d][i] = domain_lo[d] + (domain_hi[d] - domain_lo[d]) * (PetscReal)i / (PetscReal)global_n[d];
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FreeEdges(PetscReal *e[3])
+{
+  PetscFunctionBegin;
+  for (PetscInt d = 0; d < 3; d++) PetscCall(PetscFree(e[d]));
+  PetscFunctionReturn(0);
+}
+
+/* The local edges of one axis: every global edge inside [lo, hi], every third one outside. */
+static PetscErrorCode TileAxisEdges(const PetscReal *ge, PetscInt ng, PetscReal lo, PetscReal hi, PetscInt *nl, PetscReal **le)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(ng + 1, le));
+  *nl = 0;
+  for (PetscInt i = 0; i <= ng; i++)
+    if ((ge[i] >= lo && ge[i] <= hi) || i % 3 == 0 || i == ng) (*le)[(*nl)++] = ge[i];
+  (*nl)--; /* cells = edges - 1 */
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AddTileSurvey(MSSim sim, PetscInt t)
+{
+  const PetscReal *a = tile_source[t];
+  PetscInt         s;
+
+  PetscFunctionBegin;
+  PetscCall(MSSimDCRAddSource(sim, a, NULL, 1.0, &s));
+  for (PetscInt r = 0; r < 4; r++) {
+    const PetscReal th = 0.5 * PETSC_PI * r + 0.3, p[3] = {a[0] + 0.3 * cos(th), a[1] + 0.3 * sin(th), 0.0};
+
+    PetscCall(MSSimDCRAddReceiver(sim, s, p, NULL));
+  }
+  {
+    const PetscReal M[3] = {a[0] + 0.2, a[1] + 0.1, 0.0}, N[3] = {a[0] - 0.1, a[1] + 0.25, 0.0};
+
+    PetscCall(MSSimDCRAddReceiver(sim, s, M, N));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Tile t on a grid that keeps the global spacing within 0.55 of its source (and 0.45 of the
+   surface) and merges three global cells elsewhere; the map averages the global model onto it. */
+static PetscErrorCode TileFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
+{
+  PetscReal *ge[3], *le[3];
+  PetscInt   nl[3];
+  char       prefix[32];
+
+  PetscFunctionBegin;
+  PetscCall(GlobalEdges(ge));
+  for (PetscInt d = 0; d < 2; d++) PetscCall(TileAxisEdges(ge[d], global_n[d], tile_source[t][d] - 0.55, tile_source[t][d] + 0.55, &nl[d], &le[d]));
+  PetscCall(TileAxisEdges(ge[2], global_n[2], -0.45, 0.0, &nl[2], &le[2]));
+  PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "tile%" PetscInt_FMT "_", t));
+  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimSetOptionsPrefix(*sim, prefix));
+  PetscCall(MSSimSetType(*sim, MSSIMDCR));
+  PetscCall(MSSimDCRSetGrid(*sim, nl, (const PetscReal *const *)le));
+  PetscCall(AddTileSurvey(*sim, t));
+  PetscCall(MSSimSetUp(*sim));
+  PetscCall(MSMapCreateTileFromGrids(PETSC_COMM_SELF, global_n, (const PetscReal **)ge, nl, (const PetscReal **)le, map));
+  PetscCall(FreeEdges(ge));
+  PetscCall(FreeEdges(le));
+  PetscFunctionReturn(0);
+}
+
+/* log(sigma) of global cell c: 0.01 S/m with a conductive (0.1) and a resistive (0.002) block. */
+static PetscReal BlockModel(PetscInt c)
+{
+  const PetscInt i = c % global_n[0], j = (c / global_n[0]) % global_n[1], k = c / (global_n[0] * global_n[1]);
+  PetscReal      x[3];
+  const PetscInt ijk[3] = {i, j, k};
+
+  for (PetscInt d = 0; d < 3; d++) x[d] = domain_lo[d] + (domain_hi[d] - domain_lo[d]) * (ijk[d] + 0.5) / global_n[d];
+  if (x[0] > -0.6 && x[0] < -0.1 && x[1] > -0.2 && x[1] < 0.5 && x[2] > -0.5 && x[2] < -0.1) return log(0.1);
+  if (x[0] > 0.1 && x[0] < 0.7 && x[1] > -0.7 && x[1] < -0.1 && x[2] > -0.4 && x[2] < -0.1) return log(0.002);
+  return log(0.01);
+}
+
+static PetscErrorCode FillBlockModel(Vec m)
+{
+  PetscScalar *a;
+  PetscInt     lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(m, &lo, &hi));
+  PetscCall(VecGetArrayWrite(m, &a));
+  for (PetscInt c = lo; c < hi; c++) a[c - lo] = BlockModel(c);
+  PetscCall(VecRestoreArrayWrite(m, &a));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CreateTiledMeta(MSMeta *meta)
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaCreate(PETSC_COMM_WORLD, meta));
+  PetscCall(MSMetaSetKind(*meta, MS_META_STACK));
+  PetscCall(MSMetaSetFactory(*meta, N_TILES, TileFactory, NULL));
+  PetscCall(MSMetaSetUp(*meta));
+  PetscFunctionReturn(0);
+}
+
+/* The data of the whole survey from one simulation on the global grid (on every rank). */
+static PetscErrorCode GlobalGridData(PetscReal *data)
+{
+  PetscReal         *ge[3];
+  MSSim              sim;
+  Vec                m, d;
+  const PetscScalar *v;
+  PetscInt           n_data;
+
+  PetscFunctionBegin;
+  PetscCall(GlobalEdges(ge));
+  PetscCall(MSSimCreate(PETSC_COMM_SELF, &sim));
+  PetscCall(MSSimSetType(sim, MSSIMDCR));
+  PetscCall(MSSimDCRSetGrid(sim, global_n, (const PetscReal *const *)ge));
+  PetscCall(FreeEdges(ge));
+  for (PetscInt t = 0; t < N_TILES; t++) PetscCall(AddTileSurvey(sim, t));
+  PetscCall(MSSimSetUp(sim));
+  PetscCall(MSSimCreateVecs(sim, &m, &d));
+  PetscCall(FillBlockModel(m));
+  PetscCall(MSSimDpred(sim, m, d));
+  PetscCall(VecGetSize(d, &n_data));
+  PetscCall(VecGetArrayRead(d, &v));
+  for (PetscInt r = 0; r < n_data; r++) data[r] = PetscRealPart(v[r]);
+  PetscCall(VecRestoreArrayRead(d, &v));
+  PetscCall(VecDestroy(&m));
+  PetscCall(VecDestroy(&d));
+  PetscCall(MSSimDestroy(&sim));
+  PetscFunctionReturn(0);
+}
+
+/* The tiled data computed tile by tile on this rank alone: map, then simulate. */
+static PetscErrorCode SerialTiledData(PetscReal *data)
+{
+  Vec mglobal;
+
+  PetscFunctionBegin;
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, global_n[0] * global_n[1] * global_n[2], &mglobal));
+  PetscCall(FillBlockModel(mglobal));
+  for (PetscInt t = 0; t < N_TILES; t++) {
+    MSSim              sim;
+    MSMap              map;
+    Vec                mloc, d;
+    const PetscScalar *v;
+
+    PetscCall(TileFactory(t, &sim, &map, NULL));
+    PetscCall(MSMapCreateVecs(map, NULL, &mloc));
+    PetscCall(MSSimCreateVecs(sim, NULL, &d));
+    PetscCall(MSMapApply(map, mglobal, mloc));
+    PetscCall(MSSimDpred(sim, mloc, d));
+    PetscCall(VecGetArrayRead(d, &v));
+    for (PetscInt r = 0; r < N_RX_PER_TILE; r++) data[t * N_RX_PER_TILE + r] = PetscRealPart(v[r]);
+    PetscCall(VecRestoreArrayRead(d, &v));
+    PetscCall(VecDestroy(&mloc));
+    PetscCall(VecDestroy(&d));
+    PetscCall(MSSimDestroy(&sim));
+    PetscCall(MSMapDestroy(&map));
+  }
+  PetscCall(VecDestroy(&mglobal));
+  PetscFunctionReturn(0);
+}
+
+/* The tiled survey agrees with the global-grid simulation to discretization tolerance, and with
+   the same tiles run serially on one rank to round-off, whatever the number of ranks. */
+START_TEST(tiled_matches_global_grid)
+{
+  const PetscInt n_data = N_TILES * N_RX_PER_TILE;
+  MSMeta         meta;
+  Vec            m, d;
+  PetscReal     *tiled, global[N_TILES * N_RX_PER_TILE], serial[N_TILES * N_RX_PER_TILE], dmax = 0, rmax = 0, smax = 0;
+  PetscInt       n_sims, n_model, n_meta_data;
+
+  MSCK(CreateTiledMeta(&meta));
+  MSCK(MSMetaGetSizes(meta, &n_sims, &n_model, &n_meta_data));
+  ck_assert_int_eq(n_sims, N_TILES);
+  ck_assert_int_eq(n_model, global_n[0] * global_n[1] * global_n[2]);
+  ck_assert_int_eq(n_meta_data, n_data);
+  MSCK(MSMetaCreateVecs(meta, &m, &d));
+  MSCK(FillBlockModel(m));
+  MSCK(MSMetaDpred(meta, m, d));
+  MSCK(mp_gather(d, &tiled));
+  MSCK(GlobalGridData(global));
+  MSCK(SerialTiledData(serial));
+  for (PetscInt r = 0; r < n_data; r++) {
+    dmax = PetscMax(dmax, PetscAbsReal(tiled[r] - global[r]));
+    smax = PetscMax(smax, PetscAbsReal(tiled[r] - serial[r]));
+    rmax = PetscMax(rmax, PetscAbsReal(global[r]));
+  }
+  ck_assert_msg(dmax <= 0.02 * rmax, "tiled and global-grid data differ by %.3e relative", (double)(dmax / rmax));
+  ck_assert_msg(smax <= 1e-12 * rmax, "tiled data on %d ranks and on one rank differ by %.3e relative", (int)ms_test_size, (double)(smax / rmax));
+  MSCK(PetscFree(tiled));
+  MSCK(VecDestroy(&m));
+  MSCK(VecDestroy(&d));
+  MSCK(MSMetaDestroy(&meta));
+}
+END_TEST
+
+START_TEST(tiled_adjoint_and_taylor)
+{
+  MSMeta          meta;
+  Vec             m;
+  MSAdjointReport adj;
+  MSTaylorReport  tay;
+
+  MSCK(CreateTiledMeta(&meta));
+  MSCK(MSMetaCreateVecs(meta, &m, NULL));
+  MSCK(FillBlockModel(m));
+  MSCK(MSMetaCheckAdjoint(meta, m, NULL, &adj));
+  ck_assert_msg(adj.passed, "adjoint test of the tiled survey: %g", (double)adj.rel_error);
+  MSCK(MSMetaCheckTaylor(meta, m, NULL, &tay));
+  ck_assert_msg(tay.passed && !tay.linear && tay.order > 1.8, "Taylor test of the tiled survey: order %g", (double)tay.order);
+  MSCK(VecDestroy(&m));
+  MSCK(MSMetaDestroy(&meta));
+}
+END_TEST
+
+/* Tile 2's solver cannot converge: every rank gets PETSC_ERR_NOT_CONVERGED, nothing hangs. */
+START_TEST(tile_solver_failure_is_collective)
+{
+  MSMeta meta;
+  Vec    m, d;
+
+  MSCK(PetscOptionsSetValue(NULL, "-tile2_dcr_ksp_type", "cg"));
+  MSCK(PetscOptionsSetValue(NULL, "-tile2_dcr_pc_type", "none"));
+  MSCK(PetscOptionsSetValue(NULL, "-tile2_dcr_ksp_max_it", "2"));
+  MSCK(CreateTiledMeta(&meta));
+  MSCK(PetscOptionsClearValue(NULL, "-tile2_dcr_ksp_type"));
+  MSCK(PetscOptionsClearValue(NULL, "-tile2_dcr_pc_type"));
+  MSCK(PetscOptionsClearValue(NULL, "-tile2_dcr_ksp_max_it"));
+  MSCK(MSMetaCreateVecs(meta, &m, &d));
+  MSCK(FillBlockModel(m));
+  MSCK_FAILS(MSMetaDpred(meta, m, d), PETSC_ERR_NOT_CONVERGED);
+  MSCK(VecDestroy(&m));
+  MSCK(VecDestroy(&d));
+  MSCK(MSMetaDestroy(&meta));
+}
+END_TEST
+
+Suite *ms_test_suite(void)
+{
+  Suite *s  = suite_create("dcr_tiled");
+  TCase *tc = tcase_create("dcr_tiled");
+
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, tiled_matches_global_grid);
+  tcase_add_test(tc, tiled_adjoint_and_taylor);
+  tcase_add_test(tc, tile_solver_failure_is_collective);
+  suite_add_tcase(s, tc);
+  return s;
+}
