@@ -1,5 +1,6 @@
 /* Derivative checks for any MSOperator: dot-product adjoint test and Taylor convergence test. */
 #include <metasim/check.h>
+#include <metasim/impl/objectimpl.h>
 
 #define MS_ADJOINT_DEFAULT_TOL 1e-10
 #define MS_TAYLOR_DEFAULT_STEPS 6
@@ -210,5 +211,17 @@ PetscErrorCode MSTaylorReportView(const MSTaylorReport *rep, PetscViewer viewer)
   for (PetscInt k = 0; k < rep->nsteps; k++) PetscCall(PetscViewerASCIIPrintf(viewer, "             %9.2e   %.6e         %.6e\n", (double)rep->h[k], (double)rep->err0[k], (double)rep->err1[k]));
   if (rep->linear) PetscCall(PetscViewerASCIIPrintf(viewer, "  second-order error at round-off (linear along dm): %s\n", rep->passed ? "passed" : "FAILED"));
   else PetscCall(PetscViewerASCIIPrintf(viewer, "  observed order %.3f (need >= %.1f): %s\n", (double)rep->order, (double)MS_TAYLOR_MIN_ORDER, rep->passed ? "passed" : "FAILED"));
+  PetscFunctionReturn(0);
+}
+
+/* The shared tail of every object's check wrappers: one adjoint or Taylor test on op, then
+   op's template vectors are destroyed. */
+PetscErrorCode MSCheckRunAndFree(MSOperator *op, PetscBool taylor, Vec m, Vec dm, PetscRandom rnd, void *report)
+{
+  PetscFunctionBegin;
+  if (taylor) PetscCall(MSCheckTaylor(op, m, dm, 0.0, 0, (MSTaylorReport *)report));
+  else PetscCall(MSCheckAdjoint(op, m, rnd, 0.0, (MSAdjointReport *)report));
+  PetscCall(VecDestroy(&op->model));
+  PetscCall(VecDestroy(&op->output));
   PetscFunctionReturn(0);
 }

@@ -4,6 +4,7 @@
 #define METASIM_OBJECTIMPL_H
 
 #include <metasim/sys.h>
+#include <metasim/check.h>
 
 /* Exported by libpetsc but declared only in its private headers in 3.18. */
 PETSC_EXTERN PetscErrorCode PetscObjectStateGet(PetscObject, PetscObjectState *);
@@ -50,5 +51,8 @@ typedef struct {
 } MSVecKey;
 PETSC_INTERN PetscErrorCode MSVecKeyMatches(MSVecKey *, Vec, PetscBool *);
 PETSC_INTERN PetscErrorCode MSVecKeySet(MSVecKey *, Vec);
+
+/* Runs an adjoint (taylor false) or Taylor test on op, then destroys op's template vectors. */
+PETSC_INTERN PetscErrorCode MSCheckRunAndFree(MSOperator *, PetscBool, Vec, Vec, PetscRandom, void *);
 
 #endif

@@ -16,22 +16,13 @@ static PetscErrorCode MSMapOperatorJtvec(void *ctx, Vec m, Vec w, Vec v)
   return MSMapJtvec((MSMap)ctx, m, w, v);
 }
 
-static PetscErrorCode MSMapOperatorCreate(MSMap map, MSOperator *op)
+static PetscErrorCode MSMapCheck(MSMap map, PetscBool taylor, Vec m, Vec dm, PetscRandom rnd, void *report)
 {
-  PetscFunctionBegin;
-  op->apply = MSMapOperatorApply;
-  op->jvec  = MSMapOperatorJvec;
-  op->jtvec = MSMapOperatorJtvec;
-  op->ctx   = map;
-  PetscCall(MSMapCreateVecs(map, &op->model, &op->output));
-  PetscFunctionReturn(0);
-}
+  MSOperator op = {MSMapOperatorApply, MSMapOperatorJvec, MSMapOperatorJtvec, map, NULL, NULL};
 
-static PetscErrorCode MSMapOperatorDestroy(MSOperator *op)
-{
   PetscFunctionBegin;
-  PetscCall(VecDestroy(&op->model));
-  PetscCall(VecDestroy(&op->output));
+  PetscCall(MSMapCreateVecs(map, &op.model, &op.output));
+  PetscCall(MSCheckRunAndFree(&op, taylor, m, dm, rnd, report));
   PetscFunctionReturn(0);
 }
 
@@ -54,12 +45,8 @@ static PetscErrorCode MSMapOperatorDestroy(MSOperator *op)
 @*/
 PetscErrorCode MSMapCheckAdjoint(MSMap map, Vec m, PetscRandom rnd, MSAdjointReport *rep)
 {
-  MSOperator op;
-
   PetscFunctionBegin;
-  PetscCall(MSMapOperatorCreate(map, &op));
-  PetscCall(MSCheckAdjoint(&op, m, rnd, 0.0, rep));
-  PetscCall(MSMapOperatorDestroy(&op));
+  PetscCall(MSMapCheck(map, PETSC_FALSE, m, NULL, rnd, rep));
   PetscFunctionReturn(0);
 }
 
@@ -82,11 +69,7 @@ PetscErrorCode MSMapCheckAdjoint(MSMap map, Vec m, PetscRandom rnd, MSAdjointRep
 @*/
 PetscErrorCode MSMapCheckTaylor(MSMap map, Vec m, Vec dm, MSTaylorReport *rep)
 {
-  MSOperator op;
-
   PetscFunctionBegin;
-  PetscCall(MSMapOperatorCreate(map, &op));
-  PetscCall(MSCheckTaylor(&op, m, dm, 0.0, 0, rep));
-  PetscCall(MSMapOperatorDestroy(&op));
+  PetscCall(MSMapCheck(map, PETSC_TRUE, m, dm, NULL, rep));
   PetscFunctionReturn(0);
 }

@@ -16,22 +16,13 @@ static PetscErrorCode MSSimOperatorJtvec(void *ctx, Vec m, Vec w, Vec jtw)
   return MSSimJtvec((MSSim)ctx, m, w, jtw);
 }
 
-static PetscErrorCode MSSimOperatorCreate(MSSim sim, MSOperator *op)
+static PetscErrorCode MSSimCheck(MSSim sim, PetscBool taylor, Vec m, Vec dm, PetscRandom rnd, void *report)
 {
-  PetscFunctionBegin;
-  op->apply = MSSimOperatorApply;
-  op->jvec  = MSSimOperatorJvec;
-  op->jtvec = MSSimOperatorJtvec;
-  op->ctx   = sim;
-  PetscCall(MSSimCreateVecs(sim, &op->model, &op->output));
-  PetscFunctionReturn(0);
-}
+  MSOperator op = {MSSimOperatorApply, MSSimOperatorJvec, MSSimOperatorJtvec, sim, NULL, NULL};
 
-static PetscErrorCode MSSimOperatorDestroy(MSOperator *op)
-{
   PetscFunctionBegin;
-  PetscCall(VecDestroy(&op->model));
-  PetscCall(VecDestroy(&op->output));
+  PetscCall(MSSimCreateVecs(sim, &op.model, &op.output));
+  PetscCall(MSCheckRunAndFree(&op, taylor, m, dm, rnd, report));
   PetscFunctionReturn(0);
 }
 
@@ -54,12 +45,8 @@ static PetscErrorCode MSSimOperatorDestroy(MSOperator *op)
 @*/
 PetscErrorCode MSSimCheckAdjoint(MSSim sim, Vec m, PetscRandom rnd, MSAdjointReport *rep)
 {
-  MSOperator op;
-
   PetscFunctionBegin;
-  PetscCall(MSSimOperatorCreate(sim, &op));
-  PetscCall(MSCheckAdjoint(&op, m, rnd, 0.0, rep));
-  PetscCall(MSSimOperatorDestroy(&op));
+  PetscCall(MSSimCheck(sim, PETSC_FALSE, m, NULL, rnd, rep));
   PetscFunctionReturn(0);
 }
 
@@ -82,11 +69,7 @@ PetscErrorCode MSSimCheckAdjoint(MSSim sim, Vec m, PetscRandom rnd, MSAdjointRep
 @*/
 PetscErrorCode MSSimCheckTaylor(MSSim sim, Vec m, Vec dm, MSTaylorReport *rep)
 {
-  MSOperator op;
-
   PetscFunctionBegin;
-  PetscCall(MSSimOperatorCreate(sim, &op));
-  PetscCall(MSCheckTaylor(&op, m, dm, 0.0, 0, rep));
-  PetscCall(MSSimOperatorDestroy(&op));
+  PetscCall(MSSimCheck(sim, PETSC_TRUE, m, dm, NULL, rep));
   PetscFunctionReturn(0);
 }
