@@ -14,5 +14,6 @@ typedef struct {
 } MSAppCommand;
 
 PetscErrorCode MSAppDemo(int, char **);
+PetscErrorCode MSAppSweep(int, char **);
 
 #endif

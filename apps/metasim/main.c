@@ -3,6 +3,7 @@
 
 static const MSAppCommand commands[] = {
   {"demo", "run the built-in tiled problem, check it and print a summary", MSAppDemo},
+  {"sweep", "parameter sweeps over MPI (Pool.map done right): squares, lif, hermitian, bins", MSAppSweep},
 };
 
 static PetscErrorCode PrintUsage(void)
