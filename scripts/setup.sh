@@ -4,7 +4,7 @@ set -euo pipefail
 METASIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 METASIM_BUILD=${METASIM_BUILD:-$METASIM_ROOT/build}
 METASIM_PACKAGES=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin petsc-dev
-  libhdf5-openmpi-dev check libopenblas-dev valgrind python3 python3-numpy python3-h5py)
+  libhdf5-openmpi-dev check libopenblas-dev valgrind python3 python3-numpy python3-h5py python3-matplotlib)
 
 metasim_install_packages() {
   local missing=()
