@@ -86,24 +86,28 @@ PetscErrorCode MSDCRFacesCreate(MSDCRFaces *f, const MSDCRGrid *g)
 }
 
 /* Conductances at the model m = log(sigma); errors name the first cell whose sigma is not a
-   positive finite number. */
+   positive finite number (checked before anything changes). */
 PetscErrorCode MSDCRFacesSetConductivity(MSDCRFaces *f, MPI_Comm comm, const MSDCRGrid *g, Vec m)
 {
   const PetscScalar *x;
-  PetscReal         *sigma;
-  PetscInt           ncells;
+  PetscReal         *sigma, bad_m = 0.0;
+  PetscInt           ncells, bad = -1;
 
   PetscFunctionBegin;
   PetscCall(MSDCRGridNumCells(g, &ncells));
   PetscCall(PetscMalloc1(ncells, &sigma));
   PetscCall(VecGetArrayRead(m, &x));
-  for (PetscInt c = 0; c < ncells; c++) {
+  for (PetscInt c = 0; c < ncells && bad < 0; c++) {
     sigma[c] = PetscExpReal(PetscRealPart(x[c]));
-    PetscCheck(sigma[c] > 0.0 && !PetscIsInfOrNanReal(sigma[c]), comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "MSSIMDCR: the conductivity of cell %" PetscInt_FMT " (i %" PetscInt_FMT ", j %" PetscInt_FMT ", k %" PetscInt_FMT ") is exp(%g) = %g: it must be positive and finite", c, c % g->n[0], (c / g->n[0]) % g->n[1],
-               c / (g->n[0] * g->n[1]), (double)PetscRealPart(x[c]), (double)sigma[c]);
+    if (!(sigma[c] > 0.0) || PetscIsInfOrNanReal(sigma[c])) {
+      bad   = c;
+      bad_m = PetscRealPart(x[c]);
+    }
   }
   PetscCall(VecRestoreArrayRead(m, &x));
+  if (bad >= 0) PetscCall(PetscFree(sigma));
+  PetscCheck(bad < 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "MSSIMDCR: the conductivity of cell %" PetscInt_FMT " (i %" PetscInt_FMT ", j %" PetscInt_FMT ", k %" PetscInt_FMT ") is exp(%g) = %g: it must be positive and finite", bad, bad % g->n[0], (bad / g->n[0]) % g->n[1],
+             bad / (g->n[0] * g->n[1]), (double)bad_m, (double)PetscExpReal(bad_m));
   for (PetscInt k = 0; k < f->n_faces; k++) {
     const PetscReal slo = sigma[f->lo[k]], shi = sigma[f->hi[k]];
     const PetscReal T = f->area[k] / (f->dlo[k] / slo + f->dhi[k] / shi);
