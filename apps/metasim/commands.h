@@ -14,6 +14,8 @@ typedef struct {
 } MSAppCommand;
 
 PetscErrorCode MSAppDemo(int, char **);
+PetscErrorCode MSAppInfo(int, char **);
+PetscErrorCode MSAppEval(int, char **);
 PetscErrorCode MSAppSweep(int, char **);
 
 #endif

@@ -3,6 +3,8 @@
 
 static const MSAppCommand commands[] = {
   {"demo", "run the built-in tiled problem, check it and print a summary", MSAppDemo},
+  {"info", "validate and summarize a problem file", MSAppInfo},
+  {"eval", "run dpred, Jvec, Jtvec, JtJ diagonal on a problem file and write the results", MSAppEval},
   {"sweep", "parameter sweeps over MPI (Pool.map done right): squares, lif, hermitian, bins", MSAppSweep},
 };
 

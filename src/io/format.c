@@ -1,15 +1,13 @@
 /* The root of a problem file: format name and version, kind and sizes; and group names. */
 #include "io/ioformat.h"
 
-const char *const MSIOKindNames[] = {"stack", "sum", "repeat"};
-
 PETSC_INTERN PetscErrorCode MSIOKindFromName(MSH5File *f, const char name[], MSMetaKind *kind)
 {
   PetscBool match = PETSC_FALSE;
 
   PetscFunctionBegin;
   for (int k = MS_META_STACK; k <= MS_META_REPEAT && !match; k++) {
-    PetscCall(PetscStrcmp(name, MSIOKindNames[k], &match));
+    PetscCall(PetscStrcmp(name, MSMetaKinds[k], &match));
     if (match) *kind = (MSMetaKind)k;
   }
   PetscCheck(match, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /: unknown kind \"%s\" (expected stack, sum or repeat)", f->name, name);

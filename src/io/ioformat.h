@@ -8,9 +8,8 @@
 #define MS_PROBLEM_FORMAT_NAME "metasim-problem"
 #define MS_RESULTS_FORMAT_NAME "metasim-results"
 
-/* Format names of the meta kinds: "stack", "sum", "repeat". */
-PETSC_INTERN const char *const MSIOKindNames[];
-PETSC_INTERN PetscErrorCode    MSIOKindFromName(MSH5File *, const char[], MSMetaKind *);
+/* The meta kind named by the file's "kind" attribute: stack, sum or repeat (MSMetaKinds[]). */
+PETSC_INTERN PetscErrorCode MSIOKindFromName(MSH5File *, const char[], MSMetaKind *);
 /* The group of simulation i: "/sim_000042". */
 PETSC_INTERN PetscErrorCode MSIOSimGroup(PetscInt, char[], size_t);
 

@@ -209,7 +209,7 @@ static PetscErrorCode MSIOWriteRoot(MSH5File *f, PetscInt n_sims, PetscInt n_mod
   PetscCall(MSH5WriteAttrString(f, "/", "format", MS_PROBLEM_FORMAT_NAME));
   PetscCall(MSH5WriteAttrInt(f, "/", "format_version", MS_FORMAT_VERSION));
   PetscCall(MSH5WriteAttrString(f, "/", "metasim_version", version));
-  PetscCall(MSH5WriteAttrString(f, "/", "kind", MSIOKindNames[kind]));
+  PetscCall(MSH5WriteAttrString(f, "/", "kind", MSMetaKinds[kind]));
   PetscCall(MSH5WriteAttrInt(f, "/", "n_sims", n_sims));
   PetscCall(MSH5WriteAttrInt(f, "/", "n_model", n_model));
   PetscCall(MSH5WriteAttrInt(f, "/", "n_data", n_data));

@@ -25,7 +25,7 @@ static PetscErrorCode MSIOWriteResultsRoot(MSH5File *f, MPI_Comm comm, const MSR
   PetscCall(MSH5WriteAttrString(f, "/", "options", options));
   PetscCall(MSH5WriteAttrString(f, "/", "command", info->command ? info->command : ""));
   PetscCall(MSH5WriteAttrString(f, "/", "problem", info->problem ? info->problem : ""));
-  PetscCall(MSH5WriteAttrString(f, "/", "kind", MSIOKindNames[info->kind]));
+  PetscCall(MSH5WriteAttrString(f, "/", "kind", MSMetaKinds[info->kind]));
   PetscCall(MSH5WriteAttrInt(f, "/", "n_sims", info->n_sims));
   PetscCall(MSH5WriteAttrInt(f, "/", "jtjdiag_exact", info->jtjdiag_exact ? 1 : 0));
   PetscCall(PetscFree(options));
