@@ -618,6 +618,7 @@ START_TEST(sum_two_linear)
   ck_assert_msg(rel <= 1e-14, "sum squared Jt rel diff %g", (double)rel);
   check_map_generic(map);
   MSCK(MSMapDestroy(&map));
+  MSCK(MSMapDestroy(&terms[0]));
 
   /* a sum of terms reading a subset is restricted term by term */
   terms[0] = linear_map(3, 5, A2, NULL, PETSC_TRUE);

@@ -102,7 +102,7 @@ static PetscErrorCode MSMapDestroy_InjectActive(MSMap map)
 static PetscErrorCode MSMapInjectActiveCheckIndices(MSMap map, PetscInt n_out, IS active)
 {
   const PetscInt *idx;
-  PetscInt        n;
+  PetscInt        n, repeated = -1;
   IS              sorted;
 
   PetscFunctionBegin;
@@ -114,9 +114,11 @@ static PetscErrorCode MSMapInjectActiveCheckIndices(MSMap map, PetscInt n_out, I
   PetscCall(ISDuplicate(active, &sorted));
   PetscCall(ISSort(sorted));
   PetscCall(ISGetIndices(sorted, &idx));
-  for (PetscInt k = 1; k < n; k++) PetscCheck(idx[k] != idx[k - 1], map->hdr.comm, PETSC_ERR_ARG_WRONG, "MSMapInjectActiveSetActive: active index %" PetscInt_FMT " appears more than once", idx[k]);
+  for (PetscInt k = 1; k < n && repeated < 0; k++)
+    if (idx[k] == idx[k - 1]) repeated = idx[k];
   PetscCall(ISRestoreIndices(sorted, &idx));
   PetscCall(ISDestroy(&sorted));
+  PetscCheck(repeated < 0, map->hdr.comm, PETSC_ERR_ARG_WRONG, "MSMapInjectActiveSetActive: active index %" PetscInt_FMT " appears more than once", repeated);
   PetscFunctionReturn(0);
 }
 
