@@ -73,8 +73,8 @@ static PetscErrorCode MSMapJtvec_Compose(MSMap map, Vec m, Vec w, Vec v)
   PetscFunctionReturn(0);
 }
 
-/* Exact when every map but the last-applied has singleton columns: (AB) o (AB) = (A o A)(B o B)
-   when B has at most one non-zero per column. */
+/* (AB) o (AB) = (A o A)(B o B) when B (applied first) has at most one non-zero per column or A at
+   most one per row: exact when every map but the last-applied has singleton columns. */
 static PetscErrorCode MSMapSquaredJtvec_Compose(MSMap map, Vec m, Vec d, Vec v)
 {
   PetscFunctionBegin;
