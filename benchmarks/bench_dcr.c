@@ -44,14 +44,14 @@ static PetscErrorCode CreateBenchSim(PetscInt n, PetscInt nsrc, MSSim *sim)
    from the same dcr_ options. */
 static PetscErrorCode CreateBareKSP(MSSim sim, KSP *bare)
 {
-  KSP            ksp;
-  PC             pc, barepc;
-  KSPType        ktype;
-  PCType         ptype;
-  MatSolverType  stype = NULL;
-  PetscReal      rtol, atol, dtol;
-  PetscInt       maxit;
-  PetscBool      factor;
+  KSP           ksp;
+  PC            pc, barepc;
+  KSPType       ktype;
+  PCType        ptype;
+  MatSolverType stype = NULL;
+  PetscReal     rtol, atol, dtol;
+  PetscInt      maxit;
+  PetscBool     factor;
 
   PetscFunctionBegin;
   PetscCall(MSSimDCRGetKSP(sim, &ksp));
@@ -84,15 +84,15 @@ static PetscErrorCode Median(PetscInt n, PetscReal *v, PetscReal *med)
    A and q_s); the ratio is the median of the per-repetition ratios. */
 static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBool first)
 {
-  MSSim       sim;
-  KSP         bare, ksp;
-  PC          pc;
-  Vec         m, d, x;
-  Mat         A;
-  PetscReal  *tms, *tbare, *ratio, med_ms, med_bare, med_ratio, maxdiff = 0.0;
-  PetscInt    n_model;
-  KSPType     ktype;
-  PCType      ptype;
+  MSSim      sim;
+  KSP        bare, ksp;
+  PC         pc;
+  Vec        m, d, x;
+  Mat        A;
+  PetscReal *tms, *tbare, *ratio, med_ms, med_bare, med_ratio, maxdiff = 0.0;
+  PetscInt   n_model;
+  KSPType    ktype;
+  PCType     ptype;
 
   PetscFunctionBegin;
   PetscCall(CreateBenchSim(n, nsrc, &sim));
@@ -157,7 +157,7 @@ static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBoo
 
 int main(int argc, char **argv)
 {
-  PetscInt sizes[16] = {16, 24, 32, 48, 64}, nsizes = 16, nsrc = 4, reps = 5;
+  PetscInt  sizes[16] = {16, 24, 32, 48, 64}, nsizes = 16, nsrc = 4, reps = 5;
   PetscBool set;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));

@@ -28,10 +28,10 @@ static PetscErrorCode MSDCRSolverSetDefaults(KSP ksp, PetscInt ncells)
    KSP, whose options prefix is the simulation's followed by dcr_. */
 PetscErrorCode MSDCRSolverSetUp(MSSim sim)
 {
-  MSSim_DCR  *dcr = (MSSim_DCR *)sim->data;
-  const PetscInt *n = dcr->grid.n;
-  PetscMPIInt size;
-  PetscInt    ncells;
+  MSSim_DCR      *dcr = (MSSim_DCR *)sim->data;
+  const PetscInt *n   = dcr->grid.n;
+  PetscMPIInt     size;
+  PetscInt        ncells;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(sim->hdr.comm, &size));
