@@ -180,7 +180,7 @@ static PetscErrorCode MSMapCheckKeep(MSMap map, IS keep)
 {
   IS              support;
   const PetscInt *k, *s;
-  PetscInt        nk, ns, j = 0;
+  PetscInt        nk, ns, j = 0, outside = -1, unsorted = -1, missing = -1;
 
   PetscFunctionBegin;
   PetscCall(MSMapGetSupport(map, &support));
@@ -188,16 +188,19 @@ static PetscErrorCode MSMapCheckKeep(MSMap map, IS keep)
   PetscCall(ISGetLocalSize(support, &ns));
   PetscCall(ISGetIndices(keep, &k));
   PetscCall(ISGetIndices(support, &s));
-  for (PetscInt i = 0; i < nk; i++) {
-    PetscCheck(k[i] >= 0 && k[i] < map->n_in, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "MSMapCreateRestricted: kept index %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", k[i], map->n_in);
-    PetscCheck(i == 0 || k[i] > k[i - 1], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "MSMapCreateRestricted: kept indices must be sorted and unique");
+  for (PetscInt i = 0; i < nk && outside < 0 && unsorted < 0; i++) {
+    if (k[i] < 0 || k[i] >= map->n_in) outside = k[i];
+    else if (i > 0 && k[i] <= k[i - 1]) unsorted = i;
   }
-  for (PetscInt i = 0; i < ns; i++) {
+  for (PetscInt i = 0; i < ns && missing < 0; i++) {
     while (j < nk && k[j] < s[i]) j++;
-    PetscCheck(j < nk && k[j] == s[i], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "MSMapCreateRestricted: the map reads input %" PetscInt_FMT ", which is not kept", s[i]);
+    if (j == nk || k[j] != s[i]) missing = s[i];
   }
   PetscCall(ISRestoreIndices(keep, &k));
   PetscCall(ISRestoreIndices(support, &s));
+  PetscCheck(outside < 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "MSMapCreateRestricted: kept index %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", outside, map->n_in);
+  PetscCheck(unsorted < 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "MSMapCreateRestricted: kept indices must be sorted and unique (position %" PetscInt_FMT ")", unsorted);
+  PetscCheck(missing < 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "MSMapCreateRestricted: the map reads input %" PetscInt_FMT ", which is not kept", missing);
   PetscFunctionReturn(0);
 }
 

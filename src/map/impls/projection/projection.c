@@ -50,6 +50,14 @@ static PetscErrorCode MSMapJtvec_Projection(MSMap map, Vec m, Vec w, Vec v)
   PetscFunctionReturn(0);
 }
 
+/* Position of the first index outside [0, n_in), or -1. */
+static PetscInt MSMapProjectionFirstOutside(PetscInt n, const PetscInt idx[], PetscInt n_in)
+{
+  for (PetscInt k = 0; k < n; k++)
+    if (idx[k] < 0 || idx[k] >= n_in) return k;
+  return -1;
+}
+
 static PetscErrorCode MSMapSupport_Projection(MSMap map, IS *support)
 {
   MSMap_Projection *p = (MSMap_Projection *)map->data;
@@ -139,7 +147,7 @@ PetscErrorCode MSMapProjectionSetIndices(MSMap map, PetscInt n_in, IS indices)
 {
   MSMap_Projection *p;
   const PetscInt   *idx;
-  PetscInt          n, nu;
+  PetscInt          n, nu, bad, badval;
   IS                sorted;
 
   PetscFunctionBegin;
@@ -149,8 +157,10 @@ PetscErrorCode MSMapProjectionSetIndices(MSMap map, PetscInt n_in, IS indices)
   PetscCall(ISGetLocalSize(indices, &n));
   PetscCheck(n > 0, map->hdr.comm, PETSC_ERR_ARG_SIZ, "MSMapProjectionSetIndices: no indices");
   PetscCall(ISGetIndices(indices, &idx));
-  for (PetscInt k = 0; k < n; k++) PetscCheck(idx[k] >= 0 && idx[k] < n_in, map->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSMapProjectionSetIndices: index %" PetscInt_FMT " at position %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", idx[k], k, n_in);
+  bad = MSMapProjectionFirstOutside(n, idx, n_in);
+  badval = bad < 0 ? 0 : idx[bad];
   PetscCall(ISRestoreIndices(indices, &idx));
+  PetscCheck(bad < 0, map->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSMapProjectionSetIndices: index %" PetscInt_FMT " at position %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", badval, bad, n_in);
   PetscCall(MSMapSetSizes(map, n_in, n));
   p = (MSMap_Projection *)map->data;
   PetscCall(ISDestroy(&p->indices));
@@ -214,9 +224,12 @@ PETSC_INTERN PetscErrorCode MSMapCreate_Projection(MSMap map)
 @*/
 PetscErrorCode MSMapCreateProjection(MPI_Comm comm, PetscInt n_in, PetscInt n, const PetscInt indices[], MSMap *map)
 {
-  IS is;
+  IS       is;
+  PetscInt bad = MSMapProjectionFirstOutside(n, indices, n_in);
 
   PetscFunctionBegin;
+  *map = NULL;
+  PetscCheck(bad < 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "MSMapCreateProjection: index %" PetscInt_FMT " at position %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", indices[bad], bad, n_in);
   PetscCall(ISCreateGeneral(PETSC_COMM_SELF, n, indices, PETSC_COPY_VALUES, &is));
   PetscCall(MSMapCreate(comm, map));
   PetscCall(MSMapSetType(*map, MSMAPPROJECTION));
