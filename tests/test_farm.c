@@ -328,7 +328,7 @@ START_TEST(test_bad_input)
   MSCK_FAILS(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, NULL), PETSC_ERR_ARG_NULL);
   MSCK(PetscOptionsSetValue(NULL, "-bad_farm_schedule", "sideways"));
   MSCK(MSFarmSetOptionsPrefix(farm, "bad_"));
-  MSCK_FAILS(MSFarmSetFromOptions(farm), PETSC_ERR_USER);
+  MSCK_FAILS(MSFarmSetFromOptions(farm), PETSC_ERR_ARG_UNKNOWN_TYPE);
   MSCK(PetscOptionsClearValue(NULL, "-bad_farm_schedule"));
   MSCK(MSFarmDestroy(&farm));
 }

@@ -412,17 +412,17 @@ PetscErrorCode MSFarmSetOptionsPrefix(MSFarm farm, const char prefix[])
 @*/
 PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
 {
-  char      file[PETSC_MAX_PATH_LEN];
-  PetscEnum schedule = (PetscEnum)farm->schedule;
-  PetscInt  chunk    = farm->chunk, seed = (PetscInt)farm->seed;
+  char      file[PETSC_MAX_PATH_LEN], schedule[64];
+  PetscInt  chunk = farm->chunk, seed = (PetscInt)farm->seed, found = -1;
   PetscBool set;
 
   PetscFunctionBegin;
   MSValidHeader(farm, 1);
+  /* the schedule is read as a string and looked up after PetscOptionsEnd(), so an unknown name
+     is a clean error that leaves nothing allocated */
   PetscOptionsBegin(farm->hdr.comm, farm->hdr.prefix, "Task farm (MSFarm) options", "MSFarm");
-  PetscCall(PetscOptionsEnum("-farm_schedule", "How tasks are handed to ranks", "MSFarmSetSchedule", MSFarmSchedules, schedule, &schedule, NULL));
+  PetscCall(PetscOptionsString("-farm_schedule", "How tasks are handed to ranks: block, cyclic, dynamic, guided", "MSFarmSetSchedule", MSFarmSchedules[farm->schedule], schedule, sizeof(schedule), NULL));
   PetscCall(PetscOptionsInt("-farm_chunk", "Tasks per chunk (0: automatic)", "MSFarmSetSchedule", chunk, &chunk, NULL));
-  PetscCall(MSFarmSetSchedule(farm, (MSFarmSchedule)schedule, chunk));
   PetscCall(PetscOptionsInt("-farm_seed", "Global seed of the per-task random streams", "MSFarmSetSeed", seed, &seed, &set));
   if (set) PetscCall(MSFarmSetSeed(farm, (uint64_t)seed));
   PetscCall(PetscOptionsBool("-farm_progress", "Progress bar on rank 0's stderr", "MSFarmSetProgress", farm->progress, &farm->progress, NULL));
@@ -433,6 +433,14 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   PetscCall(PetscOptionsBool("-farm_resume", "Run only the tasks missing from the output file", "MSFarmSetResume", farm->resume, &farm->resume, NULL));
   PetscCall(PetscOptionsBool("-farm_retry_failed", "Re-run the failed tasks of the output file", "MSFarmSetResume", farm->retry_failed, &farm->retry_failed, NULL));
   PetscOptionsEnd();
+  for (PetscInt k = MS_FARM_BLOCK; k <= MS_FARM_GUIDED; k++) {
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(schedule, MSFarmSchedules[k], &same));
+    if (same) found = k;
+  }
+  PetscCheck(found >= 0, farm->hdr.comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "MSFarm: unknown schedule \"%s\" for -%sfarm_schedule; known schedules: block, cyclic, dynamic, guided", schedule, farm->hdr.prefix ? farm->hdr.prefix : "");
+  PetscCall(MSFarmSetSchedule(farm, (MSFarmSchedule)found, chunk));
   PetscFunctionReturn(0);
 }
 

@@ -243,6 +243,14 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
 
   if (run.rank == 0) ierr = MSFarmOpenOutputs(&run, where, results);
   PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, run.comm));
+  if (ierr) { /* every rank leaves cleanly; rank 0 printed why */
+    if (run.h5.file >= 0) H5Fclose(run.h5.file);
+    PetscCall(PetscFree(run.status));
+    PetscCall(PetscFree(run.new_failed));
+    PetscCall(PetscFree(run.new_messages));
+    PetscCallMPI(MPI_Comm_free(&run.comm));
+    PetscCall(PetscLogEventEnd(MS_FarmMap, 0, 0, 0, 0));
+  }
   PetscCheck(!ierr, farm->hdr.comm, ierr, "MSFarmMap: rank 0 could not prepare the outputs (the first error says why); nothing was computed");
   PetscCall(MSFarmSelectPending(&run));
 
