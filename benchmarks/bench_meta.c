@@ -4,6 +4,7 @@
    (bytes of G read / a STREAM-like read bandwidth measured here with every rank reading at once).
    Prints one JSON object per (case, maps). Run at several rank counts with mpiexec. */
 #include <metasim.h>
+#include <petscblaslapack.h>
 #include <petsctime.h>
 
 static const char help[] = "MSMeta benchmark: -case a|b|c|all -maps identity|window|both -reps N\n";
@@ -183,13 +184,10 @@ static PetscErrorCode TimePlainLoop(MSMeta meta, const Problem *p, Op op, PetscI
         PetscCall(VecRestoreArray(x, &xa));
       } else {
         const PetscScalar *a;
+        PetscBLASInt       n = (PetscBLASInt)p->bc->n_data, one = 1;
 
         PetscCall(MatDenseGetArrayRead(G, &a));
-        for (PetscInt k = 0; k < ns; k++) {
-          PetscScalar sum = 0;
-          for (PetscInt q = 0; q < p->bc->n_data; q++) sum += a[k * p->bc->n_data + q] * a[k * p->bc->n_data + q];
-          acc[s + k] += sum;
-        }
+        for (PetscInt k = 0; k < ns; k++) acc[s + k] += BLASdot_(&n, a + k * p->bc->n_data, &one, a + k * p->bc->n_data, &one);
         PetscCall(MatDenseRestoreArrayRead(G, &a));
       }
     }

@@ -1,5 +1,6 @@
 /* MSSIMLINEAR: d = G m with a dense or sparse PETSc Mat G. */
 #include <metasim/impl/simimpl.h>
+#include <petscblaslapack.h>
 
 typedef struct {
   Mat G;
@@ -60,21 +61,25 @@ static PetscErrorCode MSSimJtJDiag_Linear(MSSim sim, Vec m, Vec W, Vec diag)
   PetscCall(PetscObjectTypeCompareAny((PetscObject)lin->G, &dense, MATSEQDENSE, MATMPIDENSE, ""));
   if (dense) {
     const PetscScalar *a;
+    PetscScalar       *wcol = NULL;
     PetscInt           lda;
+    PetscBLASInt       n, one = 1;
 
     PetscCall(MatDenseGetLDA(lin->G, &lda));
+    PetscCall(PetscBLASIntCast(rend - rstart, &n));
+    if (w) PetscCall(PetscMalloc1(rend - rstart, &wcol));
     PetscCall(MatDenseGetArrayRead(lin->G, &a));
-    for (PetscInt j = 0; j < ncols; j++) {
+    for (PetscInt j = 0; j < ncols; j++) { /* |W g_j|^2 with BLAS, g_j column j */
       const PetscScalar *col = a + (size_t)j * lda;
-      PetscScalar        s   = 0.0;
 
-      if (w)
-        for (PetscInt r = 0; r < rend - rstart; r++) s += w[r] * w[r] * col[r] * col[r];
-      else
-        for (PetscInt r = 0; r < rend - rstart; r++) s += col[r] * col[r];
-      sum[j] = s;
+      if (w) {
+        for (PetscInt r = 0; r < rend - rstart; r++) wcol[r] = w[r] * col[r];
+        col = wcol;
+      }
+      sum[j] = BLASdot_(&n, col, &one, col, &one);
     }
     PetscCall(MatDenseRestoreArrayRead(lin->G, &a));
+    PetscCall(PetscFree(wcol));
   } else {
     for (PetscInt r = rstart; r < rend; r++) {
       const PetscInt    *cols;
