@@ -420,6 +420,7 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   MSValidHeader(farm, 1);
   /* the schedule is read as a string and looked up after PetscOptionsEnd(), so an unknown name
      is a clean error that leaves nothing allocated */
+  PetscCall(PetscStrncpy(schedule, MSFarmSchedules[farm->schedule], sizeof(schedule)));
   PetscOptionsBegin(farm->hdr.comm, farm->hdr.prefix, "Task farm (MSFarm) options", "MSFarm");
   PetscCall(PetscOptionsString("-farm_schedule", "How tasks are handed to ranks: block, cyclic, dynamic, guided", "MSFarmSetSchedule", MSFarmSchedules[farm->schedule], schedule, sizeof(schedule), NULL));
   PetscCall(PetscOptionsInt("-farm_chunk", "Tasks per chunk (0: automatic)", "MSFarmSetSchedule", chunk, &chunk, NULL));
