@@ -1,40 +1,296 @@
-/* metasim demo: a linear simulation with a projection map, checked with the adjoint and Taylor
-   tests. Grows into the distributed tiled demo once MSMeta exists. */
-#include "commands.h"
+/* metasim demo: the main job with no input. A tiled problem (linear simulations with projection
+   maps onto overlapping windows of one global model) built through MSMeta's factory, so each rank
+   builds only its tiles; every operation timed, the adjoint and Taylor checks, results written. */
+#include <stdlib.h>
+#include "apputil.h"
 
-PetscErrorCode MSAppDemo(int argc, char **argv)
+static const char MSAppDemoHelp[] =
+  "usage: mpiexec -n N metasim demo [-o OUT] [--tiles T] [--write-problem FILE]\n\n"
+  "Builds T tiles (default 16): tile t is a linear simulation d_t = G_t m[window_t], G_t a dense\n"
+  "150 x 200 smoothing kernel, window_t = [100 t, 100 t + 200) of one global model of 100 (T + 1)\n"
+  "cells, so neighbouring windows overlap by half. Each rank builds only the tiles it owns.\n"
+  "Runs dpred, Jvec, Jtvec and the JtJ diagonal (plain and weighted), the adjoint (dot-product)\n"
+  "and Taylor checks of the whole meta operator, prints the partition, a timing table and the\n"
+  "checks, and writes the results to OUT (default metasim-demo.h5; docs/format.md).\n"
+  "--write-problem FILE also writes the problem itself, for `metasim eval FILE`.\n"
+  "PETSc options pass through: -log_view, -meta_view, -meta_jtjdiag exact, ...\n";
+
+#define DEMO_STEP   100 /* window offset between tiles */
+#define DEMO_WIDTH  200 /* model cells per tile */
+#define DEMO_N_DATA 150 /* data per tile */
+
+typedef struct {
+  PetscInt n_tiles, n_model;
+} DemoProblem;
+
+/* G_t[r][c] = (1 + t / T) exp(-((x_r - c) / 6)^2), x_r spread over the window. */
+static PetscErrorCode DemoCreateG(const DemoProblem *p, PetscInt t, Mat *G)
 {
-  MSSim           sim;
-  MSMap           map;
-  Mat             G;
+  PetscScalar *a;
+
+  PetscFunctionBegin;
+  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, DEMO_N_DATA, DEMO_WIDTH, NULL, G));
+  PetscCall(MatDenseGetArrayWrite(*G, &a));
+  for (PetscInt c = 0; c < DEMO_WIDTH; c++)
+    for (PetscInt r = 0; r < DEMO_N_DATA; r++) {
+      PetscReal x = (PetscReal)r * (DEMO_WIDTH - 1) / (DEMO_N_DATA - 1);
+
+      a[(size_t)c * DEMO_N_DATA + r] = (1.0 + (PetscReal)t / p->n_tiles) * PetscExpReal(-PetscSqr((x - c) / 6.0));
+    }
+  PetscCall(MatDenseRestoreArrayWrite(*G, &a));
+  PetscCall(MatAssemblyBegin(*G, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*G, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DemoWindow(PetscInt t, PetscInt idx[DEMO_WIDTH])
+{
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < DEMO_WIDTH; k++) idx[k] = t * DEMO_STEP + k;
+  PetscFunctionReturn(0);
+}
+
+/* MSMeta's factory: called only on the rank that owns tile t. */
+static PetscErrorCode DemoFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
+{
+  DemoProblem *p = (DemoProblem *)ctx;
+  PetscInt     idx[DEMO_WIDTH];
+  Mat          G;
+
+  PetscFunctionBegin;
+  PetscCall(DemoCreateG(p, t, &G));
+  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
+  PetscCall(MSSimLinearSetOperator(*sim, G));
+  PetscCall(MatDestroy(&G));
+  PetscCall(DemoWindow(t, idx));
+  PetscCall(MSMapCreateProjection(PETSC_COMM_SELF, p->n_model, DEMO_WIDTH, idx, map));
+  PetscFunctionReturn(0);
+}
+
+/* v_j = offset + scale sin(freq j): values by global index, the same for any rank count. */
+static PetscErrorCode DemoFill(Vec v, PetscReal offset, PetscReal scale, PetscReal freq)
+{
+  PetscScalar *a;
+  PetscInt     lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(v, &lo, &hi));
+  PetscCall(VecGetArrayWrite(v, &a));
+  for (PetscInt j = lo; j < hi; j++) a[j - lo] = offset + scale * PetscSinReal(freq * j);
+  PetscCall(VecRestoreArrayWrite(v, &a));
+  PetscFunctionReturn(0);
+}
+
+/* Writes the demo problem with each rank writing the tiles it owns. */
+static PetscErrorCode DemoWriteProblem(MSMeta meta, const DemoProblem *p, const char file[], Vec m, Vec v, Vec w, Vec std)
+{
+  MSProblemWriter writer;
+  PetscInt        first, last, idx[DEMO_WIDTH];
+  MSMapSpec       spec = {MSMAPPROJECTION, 0, DEMO_WIDTH, idx, NULL, NULL, 0.0};
+
+  PetscFunctionBegin;
+  spec.n_in = p->n_model;
+  PetscCall(MSMetaGetOwnershipRange(meta, &first, &last));
+  PetscCall(MSProblemWriterCreate(PETSC_COMM_WORLD, file, MS_META_STACK, p->n_tiles, p->n_model, &writer));
+  for (PetscInt t = first; t < last; t++) {
+    Mat G;
+
+    PetscCall(DemoCreateG(p, t, &G));
+    PetscCall(DemoWindow(t, idx));
+    PetscCall(MSProblemWriterSetSimulation(writer, t, G, 1, &spec));
+    PetscCall(MatDestroy(&G));
+  }
+  PetscCall(MSProblemWriterAddVector(writer, "models/m", m));
+  PetscCall(MSProblemWriterAddVector(writer, "models/v", v));
+  PetscCall(MSProblemWriterAddVector(writer, "data/w", w));
+  PetscCall(MSProblemWriterAddVector(writer, "uncertainties/std", std));
+  PetscCall(MSProblemWriterCommit(writer));
+  PetscCall(MSProblemWriterDestroy(&writer));
+  PetscFunctionReturn(0);
+}
+
+#define DEMO_N_OPS 5
+
+typedef struct {
+  const char *name[DEMO_N_OPS + 1];
+  Vec         out[DEMO_N_OPS + 1];
+  PetscReal   seconds[DEMO_N_OPS];
+} DemoResults;
+
+/* Starts a timed section on every rank at once. */
+static PetscErrorCode DemoTic(PetscLogDouble *t0)
+{
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  PetscCall(PetscTime(t0));
+  PetscFunctionReturn(0);
+}
+
+/* Elapsed time of the slowest rank. */
+static PetscErrorCode DemoToc(PetscLogDouble t0, PetscReal *seconds)
+{
+  PetscLogDouble t1;
+  PetscReal      local;
+
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t1));
+  local = (PetscReal)(t1 - t0);
+  PetscCall(MPIU_Allreduce(&local, seconds, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DemoRun(MSMeta meta, Vec m, Vec v, Vec w, Vec W, DemoResults *r, PetscBool *exact)
+{
+  PetscLogDouble t0;
+  PetscBool      exact_w;
+
+  PetscFunctionBegin;
+  r->name[0] = "dpred";
+  r->name[1] = "Jvec";
+  r->name[2] = "Jtvec";
+  r->name[3] = "JtJdiag";
+  r->name[4] = "JtJdiag_W";
+  r->name[5] = "m";
+  PetscCall(VecDuplicate(w, &r->out[0]));
+  PetscCall(VecDuplicate(w, &r->out[1]));
+  for (int k = 2; k < DEMO_N_OPS; k++) PetscCall(VecDuplicate(m, &r->out[k]));
+  PetscCall(VecDuplicate(m, &r->out[5]));
+  PetscCall(VecCopy(m, r->out[5]));
+  PetscCall(DemoTic(&t0));
+  PetscCall(MSMetaDpred(meta, m, r->out[0]));
+  PetscCall(DemoToc(t0, &r->seconds[0]));
+  PetscCall(DemoTic(&t0));
+  PetscCall(MSMetaJvec(meta, m, v, r->out[1]));
+  PetscCall(DemoToc(t0, &r->seconds[1]));
+  PetscCall(DemoTic(&t0));
+  PetscCall(MSMetaJtvec(meta, m, w, r->out[2]));
+  PetscCall(DemoToc(t0, &r->seconds[2]));
+  PetscCall(DemoTic(&t0));
+  PetscCall(MSMetaGetJtJDiagonal(meta, m, NULL, r->out[3], exact));
+  PetscCall(DemoToc(t0, &r->seconds[3]));
+  PetscCall(DemoTic(&t0));
+  PetscCall(MSMetaGetJtJDiagonal(meta, m, W, r->out[4], &exact_w));
+  PetscCall(DemoToc(t0, &r->seconds[4]));
+  *exact = (*exact && exact_w) ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DemoPrintTable(const DemoResults *r)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n%-12s %14s %16s\n", "operation", "time (s)", "||result||_2"));
+  for (int k = 0; k < DEMO_N_OPS; k++) {
+    PetscReal norm;
+
+    PetscCall(VecNorm(r->out[k], NORM_2, &norm));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-12s %14.6f %16.8e\n", r->name[k], (double)r->seconds[k], (double)norm));
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "(time: the slowest rank, after a barrier)\n"));
+  PetscFunctionReturn(0);
+}
+
+/* Adjoint and Taylor checks of the whole meta operator; fails the demo if either fails. */
+static PetscErrorCode DemoChecks(MSMeta meta, Vec m, PetscBool exact)
+{
   MSAdjointReport adj;
   MSTaylorReport  tay;
-  const PetscInt  n_model = 40, n_sub = 20, n_data = 30;
-  PetscInt        idx[20];
   PetscViewer     out;
 
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIGetStdout(PETSC_COMM_WORLD, &out));
-  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, n_data, n_sub, NULL, &G));
-  for (PetscInt i = 0; i < n_data; i++)
-    for (PetscInt j = 0; j < n_sub; j++) PetscCall(MatSetValue(G, i, j, 1.0 / (1.0 + i + j), INSERT_VALUES));
-  PetscCall(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, &sim));
-  PetscCall(MSSimSetType(sim, MSSIMLINEAR));
-  PetscCall(MSSimLinearSetOperator(sim, G));
-  PetscCall(MSSimSetFromOptions(sim));
-  PetscCall(MSSimSetUp(sim));
-  for (PetscInt k = 0; k < n_sub; k++) idx[k] = 2 * k;
-  PetscCall(MSMapCreateProjection(PETSC_COMM_SELF, n_model, n_sub, idx, &map));
-  PetscCall(MSSimCheckAdjoint(sim, NULL, NULL, &adj));
-  PetscCall(MSSimCheckTaylor(sim, NULL, NULL, &tay));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\nchecks of the whole meta operator:\n"));
+  PetscCall(MSMetaCheckAdjoint(meta, m, NULL, &adj));
   PetscCall(MSAdjointReportView(&adj, out));
+  PetscCall(MSMetaCheckTaylor(meta, m, NULL, &tay));
   PetscCall(MSTaylorReportView(&tay, out));
-  PetscCall(MSMapCheckAdjoint(map, NULL, NULL, &adj));
-  PetscCall(MSAdjointReportView(&adj, out));
-  PetscCall(MSSimDestroy(&sim));
-  PetscCall(MSMapDestroy(&map));
-  PetscCall(MatDestroy(&G));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "JtJ diagonal: %s\n", exact ? "exact" : "approximate (SimPEG's composition; -meta_jtjdiag exact for the exact one)"));
+  PetscCheck(adj.passed && tay.passed, PETSC_COMM_WORLD, PETSC_ERR_PLIB, "the %s check failed", adj.passed ? "Taylor" : "adjoint");
   PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Demo(int argc, char **argv)
+{
+  const char   *out, *tiles, *problem;
+  PetscBool     help, exact;
+  DemoProblem   p;
+  MSMeta        meta;
+  Vec           m, v, d, w, std, W;
+  DemoResults   r;
+  MSResultsInfo info;
+  PetscMPIInt   size;
+  char         *line;
+
+  PetscFunctionBegin;
+  PetscCall(MSAppHasFlag(argc, argv, "--help", "-h", &help));
+  if (help) {
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s", MSAppDemoHelp));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(MSAppGetValue(argc, argv, "--output", "-o", "metasim-demo.h5", &out));
+  PetscCall(MSAppGetValue(argc, argv, "--tiles", NULL, "16", &tiles));
+  PetscCall(MSAppGetValue(argc, argv, "--write-problem", NULL, NULL, &problem));
+  p.n_tiles = (PetscInt)atoi(tiles);
+  PetscCheck(p.n_tiles > 0 && p.n_tiles <= 100000, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "--tiles %s: expected a number of tiles in [1, 100000]", tiles);
+  p.n_model = DEMO_STEP * (p.n_tiles - 1) + DEMO_WIDTH;
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim demo: %" PetscInt_FMT " tiles, each a linear simulation (%d data x %d cells) with a projection map onto\n"
+                                          "its window of one global model of %" PetscInt_FMT " cells (windows overlap by half), on %d rank(s)\n\n",
+                        p.n_tiles, DEMO_N_DATA, DEMO_WIDTH, p.n_model, (int)size));
+
+  PetscCall(MSMetaCreate(PETSC_COMM_WORLD, &meta));
+  PetscCall(MSMetaSetKind(meta, MS_META_STACK));
+  PetscCall(MSMetaSetFactory(meta, p.n_tiles, DemoFactory, &p));
+  PetscCall(MSMetaSetFromOptions(meta));
+  PetscCall(MSMetaSetUp(meta));
+  PetscCall(MSMetaView(meta, PETSC_VIEWER_STDOUT_WORLD));
+
+  PetscCall(MSMetaCreateVecs(meta, &m, &d));
+  PetscCall(VecDuplicate(m, &v));
+  PetscCall(VecDuplicate(d, &w));
+  PetscCall(VecDuplicate(d, &std));
+  PetscCall(DemoFill(m, 1.0, 0.5, 0.025));
+  PetscCall(DemoFill(v, 0.0, 1.0, 0.31));
+  PetscCall(DemoFill(w, 0.0, 1.0, 0.17));
+  PetscCall(DemoFill(std, 0.1, 0.05, 0.07));
+  PetscCall(VecDuplicate(std, &W));
+  PetscCall(VecCopy(std, W));
+  PetscCall(VecReciprocal(W));
+
+  PetscCall(DemoRun(meta, m, v, w, W, &r, &exact));
+  PetscCall(DemoPrintTable(&r));
+  PetscCall(DemoChecks(meta, m, exact));
+
+  PetscCall(MSAppCommandLine("metasim", argc, argv, &line));
+  info.problem       = "metasim demo (built in memory)";
+  info.command       = line;
+  info.kind          = MS_META_STACK;
+  info.n_sims        = p.n_tiles;
+  info.jtjdiag_exact = exact;
+  PetscCall(MSResultsWrite(PETSC_COMM_WORLD, out, &info, DEMO_N_OPS + 1, r.name, r.out));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\nresults written to %s (dpred, Jvec, Jtvec, JtJdiag, JtJdiag_W and the model m)\n", out));
+  if (problem) {
+    PetscCall(DemoWriteProblem(meta, &p, problem, m, v, w, std));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "problem written to %s: metasim eval %s -o OUT --ops dpred,jvec,jtvec,jtjdiag\n", problem, problem));
+  }
+  PetscCall(PetscFree(line));
+  for (int k = 0; k <= DEMO_N_OPS; k++) PetscCall(VecDestroy(&r.out[k]));
+  PetscCall(VecDestroy(&m));
+  PetscCall(VecDestroy(&v));
+  PetscCall(VecDestroy(&d));
+  PetscCall(VecDestroy(&w));
+  PetscCall(VecDestroy(&std));
+  PetscCall(VecDestroy(&W));
+  PetscCall(MSMetaDestroy(&meta));
+  PetscFunctionReturn(0);
+}
+
+/* Returns the error code without a PETSc banner: MSAppRunQuiet() already printed the one line. */
+PetscErrorCode MSAppDemo(int argc, char **argv)
+{
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  ierr = MSAppRunQuiet("demo", Demo, argc, argv);
+  PetscFunctionReturn(ierr);
 }

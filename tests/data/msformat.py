@@ -82,6 +82,44 @@ def write_problem(path, p, format_version=1):
             f.create_dataset(name, data=np.asarray(v, dtype=np.float64))
 
 
+def _read_matrix(obj):
+    if isinstance(obj, h5py.Dataset):
+        return obj[...], False
+    A = np.zeros((int(obj.attrs["n_rows"]), int(obj.attrs["n_cols"])))
+    indptr, indices, data = obj["indptr"][...], obj["indices"][...], obj["data"][...]
+    for r in range(A.shape[0]):
+        A[r, indices[indptr[r]:indptr[r + 1]]] = data[indptr[r]:indptr[r + 1]]
+    return A, True
+
+
+def read_problem(path):
+    """The problem dict of a metasim problem file (the layout write_problem writes)."""
+    with h5py.File(path, "r") as f:
+        kind = f.attrs["kind"]
+        sims = []
+        for i in range(int(f.attrs["n_sims"])):
+            g = f["sim_%06d" % (0 if kind == "repeat" else i)]
+            G, sparse = _read_matrix(g["G"])
+            mg = f["sim_%06d/map" % i]
+            steps = []
+            for k in range(int(mg.attrs["n_steps"])):
+                sg = mg["step_%d" % k]
+                st = {key: (sg.attrs[key] if key == "type" else int(sg.attrs[key])) for key in ("type", "n_in", "n_out")}
+                if "indices" in sg:
+                    st["indices"] = sg["indices"][...]
+                if "A" in sg:
+                    st["A"] = _read_matrix(sg["A"])[0]
+                    st["b"] = sg["b"][...] if "b" in sg else np.zeros(st["n_out"])
+                steps.append(st)
+            sims.append({"G": G, "sparse": sparse, "steps": steps})
+        vectors = {}
+        for group in ("models", "data", "uncertainties"):
+            for name in f.get(group, {}):
+                vectors[group + "/" + name] = f[group][name][...]
+        return {"kind": kind, "n_model": int(f.attrs["n_model"]), "n_data": int(f.attrs["n_data"]),
+                "sims": sims, "vectors": vectors}
+
+
 def _apply_map(steps, m):
     """u = M(m) and the dense derivative M'(m)."""
     u, D = m.copy(), np.eye(m.size)

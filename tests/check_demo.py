@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""`metasim demo` end to end: the demo at NP_DEMO ranks writes its results and its problem;
+`metasim eval` on that problem at NP_EVAL ranks must give the same numbers, and both must match
+numpy on the problem file read with h5py.  usage: check_demo.py METASIM NP_DEMO NP_EVAL WORKDIR
+"""
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
+import msformat  # noqa: E402
+
+metasim, np_demo, np_eval, work = sys.argv[1:5]
+os.makedirs(work, exist_ok=True)
+mpiexec = os.environ.get("MPIEXEC", "mpiexec")
+tag = "demo%s-eval%s" % (np_demo, np_eval)
+problem, demo_out, eval_out = (os.path.join(work, "%s-%s.h5" % (tag, s)) for s in ("problem", "results", "eval"))
+for path in (problem, demo_out, eval_out):
+    if os.path.exists(path):
+        os.remove(path)
+
+
+def run(n, *args):
+    cmd = [mpiexec, "-n", str(n), "--oversubscribe", metasim] + list(args)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        sys.exit("FAIL: %s\n%s%s" % (" ".join(cmd), r.stdout, r.stderr))
+    return r.stdout
+
+
+log = run(np_demo, "demo", "--tiles", "6", "-o", demo_out, "--write-problem", problem)
+assert "passed" in log and "JtJ diagonal: exact" in log, log
+run(np_eval, "eval", problem, "-o", eval_out, "--ops", "dpred,jvec,jtvec,jtjdiag")
+ref = msformat.evaluate(msformat.read_problem(problem))
+failures = 0
+with h5py.File(demo_out, "r") as demo, h5py.File(eval_out, "r") as ev:
+    for key, want in ref.items():
+        for name, f in (("demo", demo), ("eval", ev)):
+            err = np.max(np.abs(f[key][...] - want)) / np.max(np.abs(want))
+            ok = err <= 1e-12
+            failures += not ok
+            print("%s %s %-9s vs numpy: rel err %.2e" % ("ok  " if ok else "FAIL", name, key, err))
+    if demo.attrs["n_ranks"] != int(np_demo) or ev.attrs["n_ranks"] != int(np_eval):
+        print("FAIL: n_ranks attributes %s, %s" % (demo.attrs["n_ranks"], ev.attrs["n_ranks"]))
+        failures += 1
+print("%d failure(s)" % failures)
+sys.exit(1 if failures else 0)
