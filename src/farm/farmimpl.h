@@ -85,6 +85,7 @@ typedef struct {
   char         (*new_messages)[MS_FARM_MESSAGE_LEN];
   FILE          *record;
   MSFarmH5       h5;
+  PetscErrorCode h5_error; /* first failed write: collection goes on, every rank fails at the end */
   MSFarmProgress progress;
 } MSFarmRun;
 

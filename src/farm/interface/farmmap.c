@@ -260,9 +260,17 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   PetscCall(MSFarmCollectFinish(&run));
   PetscCall(MSFarmScheduleEnd(&run));
   PetscCall(MSFarmProgressEnd(&run));
+  PetscCallMPI(MPI_Bcast(&run.h5_error, 1, MPI_INT, 0, run.comm));
+  if (run.h5_error && run.rank == 0) {
+    H5Fclose(run.h5.file); /* what was written stays valid for --resume */
+    run.h5.file = -1;
+  }
+  PetscCheck(!run.h5_error, farm->hdr.comm, run.h5_error, "MSFarmMap: writing %s failed on rank 0 (the first error says why); the tasks whose status is done in the file are kept", farm->output);
 
   PetscCall(MSFarmAgreeFailures(&run));
-  if (run.rank == 0) PetscCall(MSFarmCloseOutputs(&run));
+  ierr = run.rank == 0 ? MSFarmCloseOutputs(&run) : 0;
+  PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, run.comm));
+  PetscCheck(!ierr, farm->hdr.comm, ierr, "MSFarmMap: closing the outputs failed on rank 0 (the first error says why)");
   if (where == MS_FARM_RESULTS_ALL) {
     PetscCall(PetscLogEventBegin(MS_FarmGather, 0, 0, 0, 0));
     PetscCall(MSFarmBcastBytes(results, (size_t)farm->n_tasks * farm->out_size * sizeof(PetscScalar), run.comm));

@@ -99,7 +99,8 @@ static PetscErrorCode MSFarmAcceptBatch(MSFarmRun *run, const char *buf, size_t 
     PetscCall(MSFarmAccept(run, &recs[t]));
   }
   PetscCall(PetscLogEventEnd(MS_FarmCollect, 0, 0, 0, 0));
-  if (run->h5.file >= 0) PetscCall(MSFarmH5WriteRecords(run, recs, (PetscInt)head.count));
+  /* A failed write must not leave the other ranks waiting on rank 0: remember it, keep collecting. */
+  if (run->h5.file >= 0 && !run->h5_error) run->h5_error = MSFarmH5WriteRecords(run, recs, (PetscInt)head.count);
   PetscCall(PetscFree(recs));
   PetscCall(MSFarmProgressUpdate(run, PETSC_FALSE));
   PetscFunctionReturn(0);
