@@ -16,6 +16,7 @@ typedef struct {
 PetscErrorCode MSAppDemo(int, char **);
 PetscErrorCode MSAppInfo(int, char **);
 PetscErrorCode MSAppEval(int, char **);
+PetscErrorCode MSAppBench(int, char **);
 PetscErrorCode MSAppSweep(int, char **);
 
 #endif

@@ -5,6 +5,7 @@ static const MSAppCommand commands[] = {
   {"demo", "run the built-in tiled problem, check it and print a summary", MSAppDemo},
   {"info", "validate and summarize a problem file", MSAppInfo},
   {"eval", "run dpred, Jvec, Jtvec, JtJ diagonal on a problem file and write the results", MSAppEval},
+  {"bench", "run a benchmark program at several rank counts (JSON with its baseline)", MSAppBench},
   {"sweep", "parameter sweeps over MPI (Pool.map done right): squares, lif, hermitian, bins", MSAppSweep},
 };
 
