@@ -14,7 +14,7 @@ static const char MSAppEvalHelp[] =
   "           /uncertainties/UNCERTAINTY exists  -> /JtJdiag, /JtJdiag_W (n_model)\n"
   "Defaults: --ops dpred, --model m, --vector v, --adjoint-vector w, --uncertainty std.\n"
   "OUT appears only when complete. PETSc options pass through: -meta_view, -log_view,\n"
-  "-meta_jtjdiag_method exact, ... Errors print one line naming the file and the dataset.\n";
+  "-meta_jtjdiag exact, ... Errors print one line naming the file and the dataset.\n";
 
 typedef enum {
   MS_OP_DPRED,
