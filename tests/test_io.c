@@ -1,6 +1,7 @@
 /* Problem and result files: a written problem reads back as the same simulations, maps and
    vectors; a loaded MSMeta gives the numbers of a direct computation; results read back. */
 #include <math.h>
+#include <unistd.h>
 #include <hdf5.h>
 #include "mstest.h"
 
@@ -438,6 +439,166 @@ START_TEST(load_matches_direct)
 }
 END_TEST
 
+/* Results: vectors read back at any layout, attributes recorded, no temporary file left. */
+START_TEST(results_roundtrip)
+{
+  char          file[64];
+  Vec           a, b, back;
+  const char   *names[] = {"dpred", "Jtvec"};
+  Vec           vecs[2];
+  MSResultsInfo info = {"problem.h5", "test_io", MS_META_SUM, 3, PETSC_TRUE};
+  PetscReal     rel;
+  hid_t         f, attr;
+  long long     n_ranks = -1;
+
+  MSCK(FileName("results", file, sizeof(file)));
+  MSCK(VecCreateMPI(PETSC_COMM_WORLD, PETSC_DECIDE, 37, &a));
+  MSCK(VecCreateMPI(PETSC_COMM_WORLD, ms_test_rank == 0 ? 5 : 0, 5, &b));
+  MSCK(ms_test_vec_fill(a, 5));
+  MSCK(ms_test_vec_fill(b, 6));
+  vecs[0] = a;
+  vecs[1] = b;
+  MSCK(MSResultsWrite(PETSC_COMM_WORLD, file, &info, 2, names, vecs));
+  MSCK(VecCreateMPI(PETSC_COMM_WORLD, ms_test_rank == ms_test_size - 1 ? 37 : 0, 37, &back));
+  MSCK(MSProblemReadVector(file, "dpred", back));
+  {
+    Vec ref;
+
+    MSCK(VecDuplicate(back, &ref));
+    MSCK(ms_test_vec_fill(ref, 5));
+    MSCK(ms_test_vec_rel_diff(back, ref, &rel));
+    ck_assert_msg(rel == 0.0, "dpred read back differs by %g", (double)rel);
+    MSCK(VecDestroy(&ref));
+  }
+  f    = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  attr = H5Aopen(f, "n_ranks", H5P_DEFAULT);
+  ck_assert(attr >= 0 && H5Aread(attr, H5T_NATIVE_LLONG, &n_ranks) >= 0);
+  ck_assert_int_eq(n_ranks, ms_test_size);
+  H5Aclose(attr);
+  H5Fclose(f);
+  MSCK(MPI_Barrier(PETSC_COMM_WORLD));
+  /* an unwritable path fails on every rank and leaves nothing */
+  MSCK_FAILS(MSResultsWrite(PETSC_COMM_WORLD, "no-such-dir/results.h5", &info, 2, names, vecs), PETSC_ERR_FILE_OPEN);
+  ck_assert_int_ne(access("no-such-dir", F_OK), 0);
+  MSCK(VecDestroy(&a));
+  MSCK(VecDestroy(&b));
+  MSCK(VecDestroy(&back));
+}
+END_TEST
+
+/* The sum and repeat kinds: written, loaded, and dpred against the direct sum / stack. */
+static void check_kind(MSMetaKind kind)
+{
+  char            file[64];
+  const PetscInt  n_sims = 5, rows = 6, n_sub = 8;
+  MSProblemWriter w;
+  MSMeta          meta;
+  Vec             m, d, dall, mseq, ref;
+  MSMapSpec       spec = Step(MSMAPPROJECTION, N_MODEL, n_sub);
+  PetscInt        idx[8];
+  Mat             G[5];
+  PetscReal       rel;
+  PetscScalar    *r;
+  MSProblemInfo   info;
+
+  spec.indices = idx;
+  MSCK(FileName(kind == MS_META_SUM ? "sum" : "repeat", file, sizeof(file)));
+  MSCK(MSProblemWriterCreate(PETSC_COMM_WORLD, file, kind, n_sims, N_MODEL, &w));
+  for (PetscInt i = 0; i < n_sims; i++) {
+    MSCK(CreateMat(i % 2 ? PETSC_TRUE : PETSC_FALSE, rows, n_sub, kind == MS_META_REPEAT ? 0 : i, &G[i]));
+    for (PetscInt k = 0; k < n_sub; k++) idx[k] = (2 * i + k) % N_MODEL;
+    if (i % ms_test_size == ms_test_rank) MSCK(MSProblemWriterSetSimulation(w, i, (kind == MS_META_REPEAT && i > 0) ? NULL : G[i], 1, &spec));
+  }
+  MSCK(MSProblemWriterCommit(w));
+  MSCK(MSProblemWriterDestroy(&w));
+  MSCK(MSProblemValidate(PETSC_COMM_WORLD, file, &info));
+  ck_assert_int_eq(info.kind, kind);
+  ck_assert_int_eq(info.n_data, kind == MS_META_SUM ? rows : rows * n_sims);
+
+  MSCK(MSProblemLoad(PETSC_COMM_WORLD, file, &meta));
+  MSCK(MSMetaCreateVecs(meta, &m, &d));
+  MSCK(ms_test_vec_fill(m, 8));
+  MSCK(MSMetaDpred(meta, m, d));
+  MSCK(Gather(d, &dall));
+  MSCK(Gather(m, &mseq));
+  MSCK(VecDuplicate(dall, &ref));
+  MSCK(VecSet(ref, 0.0));
+  MSCK(VecGetArray(ref, &r));
+  for (PetscInt i = 0; i < n_sims; i++) {
+    Vec                u, di;
+    const PetscScalar *x, *a;
+
+    MSCK(VecCreateSeq(PETSC_COMM_SELF, n_sub, &u));
+    MSCK(VecCreateSeq(PETSC_COMM_SELF, rows, &di));
+    MSCK(VecGetArrayRead(mseq, &x));
+    for (PetscInt k = 0; k < n_sub; k++) MSCK(VecSetValue(u, k, x[(2 * i + k) % N_MODEL], INSERT_VALUES));
+    MSCK(VecRestoreArrayRead(mseq, &x));
+    MSCK(VecAssemblyBegin(u));
+    MSCK(VecAssemblyEnd(u));
+    MSCK(MatMult(G[kind == MS_META_REPEAT ? 0 : i], u, di));
+    MSCK(VecGetArrayRead(di, &a));
+    for (PetscInt k = 0; k < rows; k++) r[(kind == MS_META_SUM ? 0 : i * rows) + k] += a[k];
+    MSCK(VecRestoreArrayRead(di, &a));
+    MSCK(VecDestroy(&u));
+    MSCK(VecDestroy(&di));
+  }
+  MSCK(VecRestoreArray(ref, &r));
+  MSCK(ms_test_vec_rel_diff(dall, ref, &rel));
+  ck_assert_msg(rel <= 1e-14, "%s: dpred differs by %g", MSMetaKinds[kind], (double)rel);
+  for (PetscInt i = 0; i < n_sims; i++) MSCK(MatDestroy(&G[i]));
+  MSCK(VecDestroy(&m));
+  MSCK(VecDestroy(&d));
+  MSCK(VecDestroy(&dall));
+  MSCK(VecDestroy(&mseq));
+  MSCK(VecDestroy(&ref));
+  MSCK(MSMetaDestroy(&meta));
+}
+
+START_TEST(sum_kind)
+{
+  check_kind(MS_META_SUM);
+}
+END_TEST
+
+START_TEST(repeat_kind)
+{
+  check_kind(MS_META_REPEAT);
+}
+END_TEST
+
+/* Writer misuse fails on every rank and writes no file. */
+START_TEST(writer_bad_input)
+{
+  char            file[64];
+  MSProblemWriter w;
+  TestSim         t;
+  MSMapSpec       bad;
+
+  MSCK(FileName("badwriter", file, sizeof(file)));
+  MSCK(TestSimCreate(0, &t));
+  MSCK_FAILS(MSProblemWriterCreate(PETSC_COMM_WORLD, file, MS_META_STACK, 0, N_MODEL, &w), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK(MSProblemWriterCreate(PETSC_COMM_WORLD, file, MS_META_STACK, 2, N_MODEL, &w));
+  MSCK_FAILS(MSProblemWriterSetSimulation(w, 2, t.G, t.n_steps, t.steps), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK_FAILS(MSProblemWriterSetSimulation(w, 0, NULL, t.n_steps, t.steps), PETSC_ERR_ARG_NULL);
+  bad      = t.steps[0];
+  bad.n_in = N_MODEL + 1;
+  MSCK_FAILS(MSProblemWriterSetSimulation(w, 0, t.G, 1, &bad), PETSC_ERR_ARG_SIZ);
+  /* simulation 0 set on every rank (twice or more with several ranks), 1 never */
+  MSCK(MSProblemWriterSetSimulation(w, 0, t.G, t.n_steps, t.steps));
+  MSCK_FAILS(MSProblemWriterCommit(w), PETSC_ERR_ARG_WRONGSTATE);
+  MSCK(MSProblemWriterDestroy(&w));
+  ck_assert_int_ne(access(file, F_OK), 0);
+  /* a projection index out of range is caught when writing, and the temporary file removed */
+  MSCK(MSProblemWriterCreate(PETSC_COMM_WORLD, file, MS_META_STACK, 1, N_MODEL, &w));
+  t.idx[0][3] = N_MODEL;
+  if (ms_test_rank == 0) MSCK(MSProblemWriterSetSimulation(w, 0, t.G, t.n_steps, t.steps));
+  MSCK_FAILS(MSProblemWriterCommit(w), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK(MSProblemWriterDestroy(&w));
+  ck_assert_int_ne(access(file, F_OK), 0);
+  MSCK(TestSimDestroy(&t));
+}
+END_TEST
+
 Suite *ms_test_suite(void)
 {
   Suite *s  = suite_create("io");
@@ -446,6 +607,10 @@ Suite *ms_test_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, roundtrip_simulations);
   tcase_add_test(tc, load_matches_direct);
+  tcase_add_test(tc, results_roundtrip);
+  tcase_add_test(tc, sum_kind);
+  tcase_add_test(tc, repeat_kind);
+  tcase_add_test(tc, writer_bad_input);
   suite_add_tcase(s, tc);
   return s;
 }
