@@ -175,7 +175,7 @@ PetscErrorCode MSProblemWriterAddVector(MSProblemWriter w, const char name[], Ve
 /* Checks that every index was set once, and computes n_data. */
 static PetscErrorCode MSIOWriterSizes(MSProblemWriter w, PetscInt *n_data)
 {
-  PetscInt *count, rows_sum = 0, rows_min = PETSC_MAX_INT, rows_max = 0, g[3];
+  PetscInt *count, rows_sum = 0, rows_min = PETSC_MAX_INT, rows_max = 0, g[3], bad, times;
 
   PetscFunctionBegin;
   PetscCall(PetscCalloc1(w->n_sims, &count));
@@ -190,8 +190,10 @@ static PetscErrorCode MSIOWriterSizes(MSProblemWriter w, PetscInt *n_data)
     rows_max = PetscMax(rows_max, rows);
   }
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, count, w->n_sims, MPIU_INT, MPI_SUM, w->comm));
-  for (PetscInt i = 0; i < w->n_sims; i++) PetscCheck(count[i] == 1, w->comm, PETSC_ERR_ARG_WRONGSTATE, "MSProblemWriterCommit: %s: simulation %" PetscInt_FMT " was set %" PetscInt_FMT " times, expected once", w->file, i, count[i]);
+  for (bad = 0; bad < w->n_sims && count[bad] == 1; bad++) continue;
+  times = bad < w->n_sims ? count[bad] : 1;
   PetscCall(PetscFree(count));
+  PetscCheck(bad == w->n_sims, w->comm, PETSC_ERR_ARG_WRONGSTATE, "MSProblemWriterCommit: %s: simulation %" PetscInt_FMT " was set %" PetscInt_FMT " times, expected once", w->file, bad, times);
   PetscCall(MPIU_Allreduce(&rows_sum, &g[0], 1, MPIU_INT, MPI_SUM, w->comm));
   PetscCall(MPIU_Allreduce(&rows_min, &g[1], 1, MPIU_INT, MPI_MIN, w->comm));
   PetscCall(MPIU_Allreduce(&rows_max, &g[2], 1, MPIU_INT, MPI_MAX, w->comm));
