@@ -6,8 +6,17 @@ static const char MSAppInfoHelp[] = "usage: mpiexec -n N metasim info FILE\n\n"
                                     "dtypes, shapes, index ranges, values and sizes (docs/format.md), and prints a summary.\n"
                                     "On a problem it prints one line naming the file and the dataset and exits with status 1.\n";
 
-/* Conventional vector names that `metasim eval` uses by default. */
-static const char *const MSAppInfoVectors[] = {"models/m", "models/v", "data/dobs", "data/w", "uncertainties/std"};
+/* Conventional vectors that `metasim eval` uses by default, and whether each is model-sized. */
+static const struct {
+  const char *name;
+  PetscBool   model;
+} MSAppInfoVectors[] = {
+  {"models/m",          PETSC_TRUE },
+  {"models/v",          PETSC_TRUE },
+  {"data/dobs",         PETSC_FALSE},
+  {"data/w",            PETSC_FALSE},
+  {"uncertainties/std", PETSC_FALSE},
+};
 
 static PetscErrorCode Info(int argc, char **argv)
 {
@@ -27,15 +36,15 @@ static PetscErrorCode Info(int argc, char **argv)
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: metasim problem, format version %" PetscInt_FMT "\n", argv[1], info.version));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  kind     %s\n  n_sims   %" PetscInt_FMT "\n  n_model  %" PetscInt_FMT "\n  n_data   %" PetscInt_FMT "\n", MSMetaKinds[info.kind], info.n_sims, info.n_model, info.n_data));
   for (size_t k = 0; k < sizeof(MSAppInfoVectors) / sizeof(MSAppInfoVectors[0]); k++) {
-    PetscCall(MSProblemHasVector(PETSC_COMM_WORLD, argv[1], MSAppInfoVectors[k], &has));
+    PetscCall(MSProblemHasVector(PETSC_COMM_WORLD, argv[1], MSAppInfoVectors[k].name, &has));
     if (has) {
-      Vec v;
-      PetscInt n = k < 2 ? info.n_model : info.n_data;
+      Vec      v;
+      PetscInt n = MSAppInfoVectors[k].model ? info.n_model : info.n_data;
 
       PetscCall(VecCreateMPI(PETSC_COMM_WORLD, PETSC_DECIDE, n, &v));
-      PetscCall(MSProblemReadVector(argv[1], MSAppInfoVectors[k], v));
+      PetscCall(MSProblemReadVector(argv[1], MSAppInfoVectors[k].name, v));
       PetscCall(VecDestroy(&v));
-      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  vector   %s (%" PetscInt_FMT " entries, checked)\n", MSAppInfoVectors[k], n));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  vector   %s (%" PetscInt_FMT " entries, checked)\n", MSAppInfoVectors[k].name, n));
     }
   }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  valid: every simulation and map read and checked on %d rank(s)\n", (int)size));

@@ -109,23 +109,34 @@ PETSC_INTERN PetscErrorCode MSH5ReadReal(MSH5File *f, const char path[], PetscIn
   PetscFunctionReturn(0);
 }
 
-/* Reads n int64 indices, each in [0, bound), into PetscInt. */
-PETSC_INTERN PetscErrorCode MSH5ReadIndices(MSH5File *f, const char path[], PetscInt n, PetscInt bound, PetscInt idx[])
+/* Reads n int64 indices, each in [0, bound), as a sequential IS; frees everything on failure. */
+PETSC_INTERN PetscErrorCode MSH5ReadIndices(MSH5File *f, const char path[], PetscInt n, PetscInt bound, IS *is)
 {
-  hid_t    dset;
-  int64_t *raw;
+  hid_t     dset;
+  int64_t  *raw;
+  PetscInt *idx, bad = -1;
+  long long value = 0;
+  herr_t    status;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc1(n, &raw));
   dset = H5Dopen2(f->id, path, H5P_DEFAULT);
   MSH5Call(dset, f->name, path, "open the dataset");
-  MSH5Call(H5Dread(dset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw), f->name, path, "read the data (truncated file?)");
-  MSH5Call(H5Dclose(dset), f->name, path, "close the dataset");
-  for (PetscInt k = 0; k < n; k++) {
-    PetscCheck(raw[k] >= 0 && raw[k] < bound, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: index %lld at position %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", f->name, path, (long long)raw[k], k, bound);
+  PetscCall(PetscMalloc1(n, &raw));
+  PetscCall(PetscMalloc1(n, &idx));
+  status = H5Dread(dset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
+  for (PetscInt k = 0; status >= 0 && k < n && bad < 0; k++) {
+    if (raw[k] < 0 || raw[k] >= bound) {
+      bad   = k;
+      value = (long long)raw[k];
+    }
     idx[k] = (PetscInt)raw[k];
   }
   PetscCall(PetscFree(raw));
+  if (status < 0 || bad >= 0) PetscCall(PetscFree(idx));
+  MSH5Call(status, f->name, path, "read the data (truncated file?)");
+  MSH5Call(H5Dclose(dset), f->name, path, "close the dataset");
+  PetscCheck(bad < 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: index %lld at position %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", f->name, path, value, bad, bound);
+  PetscCall(ISCreateGeneral(PETSC_COMM_SELF, n, idx, PETSC_OWN_POINTER, is));
   PetscFunctionReturn(0);
 }
 

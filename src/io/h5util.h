@@ -4,6 +4,7 @@
 #define METASIM_IO_H5UTIL_H
 
 #include <hdf5.h>
+#include <petscis.h>
 #include <metasim/io.h>
 
 /* Turns a negative HDF5 return into a PETSc error naming the file and the object. */
@@ -40,7 +41,7 @@ PETSC_INTERN PetscErrorCode MSH5Exists(MSH5File *, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode MSH5IsGroup(MSH5File *, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode MSH5GetShape(MSH5File *, const char[], MSH5Type, PetscInt, PetscInt[]);
 PETSC_INTERN PetscErrorCode MSH5ReadReal(MSH5File *, const char[], PetscInt, PetscScalar[]);
-PETSC_INTERN PetscErrorCode MSH5ReadIndices(MSH5File *, const char[], PetscInt, PetscInt, PetscInt[]);
+PETSC_INTERN PetscErrorCode MSH5ReadIndices(MSH5File *, const char[], PetscInt, PetscInt, IS *);
 PETSC_INTERN PetscErrorCode MSH5ReadRealSlab(MSH5File *, const char[], PetscInt, PetscInt, PetscInt, PetscScalar[]);
 PETSC_INTERN PetscErrorCode MSH5WriteReal(MSH5File *, const char[], PetscInt, const PetscInt[], const PetscScalar[]);
 PETSC_INTERN PetscErrorCode MSH5WriteIndices(MSH5File *, const char[], PetscInt, const PetscInt[]);

@@ -23,16 +23,14 @@ static PetscErrorCode MSIOWriteNothing(MSH5File *f, const char path[], const MSM
 static PetscErrorCode MSIOReadProjection(MSH5File *f, const char path[], PetscInt n_in, PetscInt n_out, MSMap map)
 {
   char     name[PETSC_MAX_PATH_LEN];
-  PetscInt n, *idx;
+  PetscInt n;
   IS       is;
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(name, sizeof(name), "%s/indices", path));
   PetscCall(MSH5GetShape(f, name, MS_H5_INT64, 1, &n));
   PetscCheck(n == n_out, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " entries, expected n_out = %" PetscInt_FMT, f->name, name, n, n_out);
-  PetscCall(PetscMalloc1(n, &idx));
-  PetscCall(MSH5ReadIndices(f, name, n, n_in, idx));
-  PetscCall(ISCreateGeneral(PETSC_COMM_SELF, n, idx, PETSC_OWN_POINTER, &is));
+  PetscCall(MSH5ReadIndices(f, name, n, n_in, &is));
   PetscCall(MSMapProjectionSetIndices(map, n_in, is));
   PetscCall(ISDestroy(&is));
   PetscFunctionReturn(0);
@@ -140,7 +138,7 @@ static PetscErrorCode MSIOWriteTile(MSH5File *f, const char path[], const MSMapS
 static PetscErrorCode MSIOReadInjectActive(MSH5File *f, const char path[], PetscInt n_in, PetscInt n_out, MSMap map)
 {
   char        name[PETSC_MAX_PATH_LEN];
-  PetscInt    n, *active;
+  PetscInt    n;
   PetscScalar value;
   IS          is;
 
@@ -149,9 +147,7 @@ static PetscErrorCode MSIOReadInjectActive(MSH5File *f, const char path[], Petsc
   PetscCall(PetscSNPrintf(name, sizeof(name), "%s/active", path));
   PetscCall(MSH5GetShape(f, name, MS_H5_INT64, 1, &n));
   PetscCheck(n == n_in, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " entries, expected n_in = %" PetscInt_FMT, f->name, name, n, n_in);
-  PetscCall(PetscMalloc1(n, &active));
-  PetscCall(MSH5ReadIndices(f, name, n, n_out, active));
-  PetscCall(ISCreateGeneral(PETSC_COMM_SELF, n, active, PETSC_OWN_POINTER, &is));
+  PetscCall(MSH5ReadIndices(f, name, n, n_out, &is));
   PetscCall(MSMapInjectActiveSetActive(map, n_out, is, value));
   PetscCall(ISDestroy(&is));
   PetscFunctionReturn(0);

@@ -5,13 +5,16 @@
 
 static PetscErrorCode MSIOReadDense(MSH5File *f, const char path[], Mat *A)
 {
-  PetscInt     dims[2];
-  PetscScalar *buf, *a;
+  PetscInt       dims[2];
+  PetscScalar   *buf, *a;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(MSH5GetShape(f, path, MS_H5_FLOAT64, 2, dims));
   PetscCall(PetscMalloc1((size_t)dims[0] * dims[1], &buf));
-  PetscCall(MSH5ReadReal(f, path, dims[0] * dims[1], buf));
+  ierr = MSH5ReadReal(f, path, dims[0] * dims[1], buf);
+  if (ierr) PetscCall(PetscFree(buf));
+  PetscCall(ierr);
   PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, dims[0], dims[1], NULL, A));
   PetscCall(MatDenseGetArrayWrite(*A, &a));
   for (PetscInt i = 0; i < dims[0]; i++)
@@ -23,41 +26,67 @@ static PetscErrorCode MSIOReadDense(MSH5File *f, const char path[], Mat *A)
   PetscFunctionReturn(0);
 }
 
+typedef struct {
+  IS           indptr, indices;
+  PetscScalar *data;
+} MSIOCSR;
+
+/* Reads and checks the three CSR arrays into csr; the caller frees csr whatever happens. */
+static PetscErrorCode MSIOReadCSRArrays(MSH5File *f, const char path[], PetscInt n_rows, PetscInt n_cols, MSIOCSR *csr)
+{
+  char            name[PETSC_MAX_PATH_LEN];
+  PetscInt        len, nnz;
+  const PetscInt *ptr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/indptr", path));
+  PetscCall(MSH5GetShape(f, name, MS_H5_INT64, 1, &len));
+  PetscCheck(len == n_rows + 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " entries, expected n_rows + 1 = %" PetscInt_FMT, f->name, name, len, n_rows + 1);
+  PetscCall(MSH5ReadIndices(f, name, len, PETSC_MAX_INT, &csr->indptr));
+  PetscCall(ISGetIndices(csr->indptr, &ptr));
+  PetscCheck(ptr[0] == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: must start at 0", f->name, name);
+  for (PetscInt r = 0; r < n_rows; r++) PetscCheck(ptr[r + 1] >= ptr[r], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: decreases at row %" PetscInt_FMT, f->name, name, r);
+  nnz = ptr[n_rows];
+  PetscCall(ISRestoreIndices(csr->indptr, &ptr));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/indices", path));
+  PetscCall(MSH5GetShape(f, name, MS_H5_INT64, 1, &len));
+  PetscCheck(len == nnz, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " entries, indptr says %" PetscInt_FMT, f->name, name, len, nnz);
+  PetscCall(MSH5ReadIndices(f, name, nnz, n_cols, &csr->indices));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/data", path));
+  PetscCall(MSH5GetShape(f, name, MS_H5_FLOAT64, 1, &len));
+  PetscCheck(len == nnz, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " entries, indptr says %" PetscInt_FMT, f->name, name, len, nnz);
+  PetscCall(PetscMalloc1(nnz, &csr->data));
+  PetscCall(MSH5ReadReal(f, name, nnz, csr->data));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode MSIOReadCSR(MSH5File *f, const char path[], Mat *A)
 {
-  char         name[PETSC_MAX_PATH_LEN];
-  PetscInt     n_rows, n_cols, len, nnz, *indptr, *indices;
-  PetscScalar *data;
+  MSIOCSR         csr = {NULL, NULL, NULL};
+  PetscInt        n_rows, n_cols;
+  PetscErrorCode  ierr;
 
   PetscFunctionBegin;
   PetscCall(MSH5ReadAttrInt(f, path, "n_rows", &n_rows));
   PetscCall(MSH5ReadAttrInt(f, path, "n_cols", &n_cols));
   PetscCheck(n_rows > 0 && n_cols > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: empty matrix (%" PetscInt_FMT " x %" PetscInt_FMT ")", f->name, path, n_rows, n_cols);
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/indptr", path));
-  PetscCall(MSH5GetShape(f, name, MS_H5_INT64, 1, &len));
-  PetscCheck(len == n_rows + 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " entries, expected n_rows + 1 = %" PetscInt_FMT, f->name, name, len, n_rows + 1);
-  PetscCall(PetscMalloc1(len, &indptr));
-  PetscCall(MSH5ReadIndices(f, name, len, PETSC_MAX_INT, indptr));
-  PetscCheck(indptr[0] == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: must start at 0", f->name, name);
-  for (PetscInt r = 0; r < n_rows; r++) PetscCheck(indptr[r + 1] >= indptr[r], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: decreases at row %" PetscInt_FMT, f->name, name, r);
-  nnz = indptr[n_rows];
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/indices", path));
-  PetscCall(MSH5GetShape(f, name, MS_H5_INT64, 1, &len));
-  PetscCheck(len == nnz, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " entries, indptr says %" PetscInt_FMT, f->name, name, len, nnz);
-  PetscCall(PetscMalloc1(nnz, &indices));
-  PetscCall(MSH5ReadIndices(f, name, nnz, n_cols, indices));
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/data", path));
-  PetscCall(MSH5GetShape(f, name, MS_H5_FLOAT64, 1, &len));
-  PetscCheck(len == nnz, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " entries, indptr says %" PetscInt_FMT, f->name, name, len, nnz);
-  PetscCall(PetscMalloc1(nnz, &data));
-  PetscCall(MSH5ReadReal(f, name, nnz, data));
-  PetscCall(MatCreate(PETSC_COMM_SELF, A));
-  PetscCall(MatSetSizes(*A, n_rows, n_cols, n_rows, n_cols));
-  PetscCall(MatSetType(*A, MATSEQAIJ));
-  PetscCall(MatSeqAIJSetPreallocationCSR(*A, indptr, indices, data));
-  PetscCall(PetscFree(indptr));
-  PetscCall(PetscFree(indices));
-  PetscCall(PetscFree(data));
+  ierr = MSIOReadCSRArrays(f, path, n_rows, n_cols, &csr);
+  if (!ierr) {
+    const PetscInt *ptr, *cols;
+
+    PetscCall(ISGetIndices(csr.indptr, &ptr));
+    PetscCall(ISGetIndices(csr.indices, &cols));
+    PetscCall(MatCreate(PETSC_COMM_SELF, A));
+    PetscCall(MatSetSizes(*A, n_rows, n_cols, n_rows, n_cols));
+    PetscCall(MatSetType(*A, MATSEQAIJ));
+    PetscCall(MatSeqAIJSetPreallocationCSR(*A, ptr, cols, csr.data));
+    PetscCall(ISRestoreIndices(csr.indptr, &ptr));
+    PetscCall(ISRestoreIndices(csr.indices, &cols));
+  }
+  PetscCall(ISDestroy(&csr.indptr));
+  PetscCall(ISDestroy(&csr.indices));
+  PetscCall(PetscFree(csr.data));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

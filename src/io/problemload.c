@@ -97,6 +97,7 @@ PetscErrorCode MSProblemLoad(MPI_Comm comm, const char file[], MSMeta *meta)
   ierr = MSMetaSetUp(*meta);
   PetscCall(MSH5Close(&load.f));
   PetscCall(MSIOShareDestroy(&share));
+  if (ierr) PetscCall(MSMetaDestroy(meta));
   PetscCall(ierr);
   PetscCall(MSMetaGetSizes(*meta, NULL, &n_model, &n_data));
   PetscCheck(n_model == share.info.n_model && n_data == share.info.n_data, comm, PETSC_ERR_PLIB, "MSProblemLoad: %s: the meta simulation has n_model = %" PetscInt_FMT ", n_data = %" PetscInt_FMT ", the file says %" PetscInt_FMT ", %" PetscInt_FMT, file, n_model, n_data, share.info.n_model, share.info.n_data);
