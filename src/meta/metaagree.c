@@ -2,22 +2,30 @@
 #include "metaimpl.h"
 
 /* After a local phase: if any rank had an error, every rank returns one that names the first
-   failing simulation (lowest index) and its rank, with that rank's error code. */
+   failing simulation (lowest index), its rank and that rank's message, with its error code. */
 PetscErrorCode MSMetaAgree(MSMeta meta, PetscErrorCode lerr, PetscInt sim, const char what[])
 {
   struct {
     int index, rank;
   } in, out;
-  int code = (int)lerr;
+  int   code = (int)lerr;
+  char  message[256] = "";
 
   PetscFunctionBegin;
   in.index = lerr ? (int)(sim >= 0 ? sim : PETSC_MAX_INT - 1) : PETSC_MAX_INT;
   in.rank  = meta->rank;
   PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, meta->hdr.comm));
   if (out.index == PETSC_MAX_INT) PetscFunctionReturn(0);
+  if (meta->rank == out.rank) {
+    char *specific = NULL;
+
+    PetscCall(PetscErrorMessage(code, NULL, &specific));
+    if (specific) PetscCall(PetscStrncpy(message, specific, sizeof(message)));
+  }
   PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, out.rank, meta->hdr.comm));
-  if (out.index == PETSC_MAX_INT - 1) SETERRQ(meta->hdr.comm, (PetscErrorCode)code, "MSMeta %s failed on rank %d", what, out.rank);
-  SETERRQ(meta->hdr.comm, (PetscErrorCode)code, "MSMeta %s failed in simulation %d on rank %d", what, out.index, out.rank);
+  PetscCallMPI(MPI_Bcast(message, sizeof(message), MPI_CHAR, out.rank, meta->hdr.comm));
+  if (out.index == PETSC_MAX_INT - 1) SETERRQ(meta->hdr.comm, (PetscErrorCode)code, "MSMeta %s failed on rank %d: %s", what, out.rank, message);
+  SETERRQ(meta->hdr.comm, (PetscErrorCode)code, "MSMeta %s failed in simulation %d on rank %d: %s", what, out.index, out.rank, message);
 }
 
 /* A check whose outcome may differ between ranks: all fail if any fails. */
