@@ -63,7 +63,7 @@ PetscErrorCode MSMetaScatterModel(MSMeta meta, Vec m)
   PetscCall(PetscLogEventBegin(MS_MetaScatter, 0, 0, 0, 0));
   PetscCall(VecScatterBegin(meta->scatter, m, meta->mloc, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(meta->scatter, m, meta->mloc, INSERT_VALUES, SCATTER_FORWARD));
-  for (k = 0; k < meta->n_local && !lerr; k++) lerr = MSMapApply(meta->rmaps[k], meta->mloc, meta->sub_m[k]);
+  for (k = 0; k < meta->n_local && !lerr; k++) lerr = MSMapApplyChecked(meta->rmaps[k], meta->mloc, meta->sub_m[k]); /* m was checked above */
   PetscCall(PetscLogEventEnd(MS_MetaScatter, 0, 0, 0, 0));
   PetscCall(MSMetaAgree(meta, lerr, meta->first + k - 1, "model map"));
   PetscCall(MSVecKeySet(&meta->model_key, m));

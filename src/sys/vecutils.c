@@ -27,6 +27,7 @@ PetscErrorCode MSVecCheckFinite(Vec v, const char what[])
 {
   const PetscScalar *a;
   PetscInt           n, rstart, bad = PETSC_MAX_INT, gbad;
+  PetscMPIInt        size;
 
   PetscFunctionBegin;
   PetscCall(VecGetLocalSize(v, &n));
@@ -39,7 +40,9 @@ PetscErrorCode MSVecCheckFinite(Vec v, const char what[])
     }
   }
   PetscCall(VecRestoreArrayRead(v, &a));
-  PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, PetscObjectComm((PetscObject)v)));
+  PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)v), &size));
+  if (size == 1) gbad = bad;
+  else PetscCall(MPIU_Allreduce(&bad, &gbad, 1, MPIU_INT, MPI_MIN, PetscObjectComm((PetscObject)v)));
   PetscCheck(gbad == PETSC_MAX_INT, PetscObjectComm((PetscObject)v), PETSC_ERR_FP, "The %s has a NaN or Inf at entry %" PetscInt_FMT, what, gbad);
   PetscFunctionReturn(0);
 }

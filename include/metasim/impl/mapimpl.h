@@ -30,6 +30,9 @@ struct _p_MSMap {
   void            *data;
 };
 
+/* MSMapApply() without its size and finiteness checks, for callers that made them. */
+PETSC_INTERN PetscErrorCode MSMapApplyChecked(MSMap, Vec, Vec);
+
 /* Position of each global index in a sorted kept set: relabels indices for restricted maps. */
 PETSC_INTERN PetscErrorCode MSMapRelabelIndices(IS, PetscInt, const PetscInt[], PetscInt[]);
 

@@ -32,6 +32,14 @@ PetscErrorCode MSMapApply(MSMap map, Vec m, Vec u)
   PetscCall(MSMapCheckInput(map, m, "MSMapApply"));
   PetscCall(MSVecCheckSize(u, map->n_out, "MSMapApply", "output"));
   PetscCall(MSVecCheckFinite(m, "map input model"));
+  PetscCall(MSMapApplyChecked(map, m, u));
+  PetscFunctionReturn(0);
+}
+
+/* MSMapApply() for callers that have already checked the sizes and that m is finite. */
+PetscErrorCode MSMapApplyChecked(MSMap map, Vec m, Vec u)
+{
+  PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(MS_MapApply, 0, 0, 0, 0));
   PetscCall((*map->ops->apply)(map, m, u));
   PetscCall(PetscLogEventEnd(MS_MapApply, 0, 0, 0, 0));
