@@ -1,12 +1,14 @@
-/* metasim demo: the main job with no input. A tiled problem (linear simulations with projection
-   maps onto overlapping windows of one global model) built through MSMeta's factory, so each rank
-   builds only its tiles; every operation timed, the adjoint and Taylor checks, results written. */
+/* metasim demo: the main job with no input. A tiled problem (linear simulations of a positive
+   property, each reading exp of its window of one global log-model) built through MSMeta's
+   factory, so each rank builds only its tiles; every operation timed, the adjoint and Taylor
+   checks, results written. */
 #include <stdlib.h>
 #include "apputil.h"
 
 static const char MSAppDemoHelp[] =
   "usage: mpiexec -n N metasim demo [-o OUT] [--tiles T] [--write-problem FILE]\n\n"
-  "Builds T tiles (default 16): tile t is a linear simulation d_t = G_t m[window_t], G_t a dense\n"
+  "Builds T tiles (default 16): tile t is a linear simulation d_t = G_t exp(m[window_t]) of a\n"
+  "positive property whose log is the global model m (map: projection, then exp), G_t a dense\n"
   "150 x 200 smoothing kernel, window_t = [100 t, 100 t + 200) of one global model of 100 (T + 1)\n"
   "cells, so neighbouring windows overlap by half. Each rank builds only the tiles it owns.\n"
   "Runs dpred, Jvec, Jtvec and the JtJ diagonal (plain and weighted), the adjoint (dot-product)\n"
@@ -56,6 +58,7 @@ static PetscErrorCode DemoFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
   DemoProblem *p = (DemoProblem *)ctx;
   PetscInt     idx[DEMO_WIDTH];
   Mat          G;
+  MSMap        chain[2]; /* projection onto the window, then exp */
 
   PetscFunctionBegin;
   PetscCall(DemoCreateG(p, t, &G));
@@ -64,7 +67,17 @@ static PetscErrorCode DemoFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MatDestroy(&G));
   PetscCall(DemoWindow(t, idx));
-  PetscCall(MSMapCreateProjection(PETSC_COMM_SELF, p->n_model, DEMO_WIDTH, idx, map));
+  PetscCall(MSMapCreateProjection(PETSC_COMM_SELF, p->n_model, DEMO_WIDTH, idx, &chain[0]));
+  PetscCall(MSMapCreate(PETSC_COMM_SELF, &chain[1]));
+  PetscCall(MSMapSetType(chain[1], MSMAPEXP));
+  PetscCall(MSMapSetSizes(chain[1], DEMO_WIDTH, DEMO_WIDTH));
+  PetscCall(MSMapSetUp(chain[1]));
+  PetscCall(MSMapCreate(PETSC_COMM_SELF, map));
+  PetscCall(MSMapSetType(*map, MSMAPCOMPOSE));
+  PetscCall(MSMapComposeSetMaps(*map, 2, chain));
+  PetscCall(MSMapSetUp(*map));
+  PetscCall(MSMapDestroy(&chain[0]));
+  PetscCall(MSMapDestroy(&chain[1]));
   PetscFunctionReturn(0);
 }
 
@@ -87,10 +100,13 @@ static PetscErrorCode DemoWriteProblem(MSMeta meta, const DemoProblem *p, const 
 {
   MSProblemWriter writer;
   PetscInt        first, last, idx[DEMO_WIDTH];
-  MSMapSpec       spec = {MSMAPPROJECTION, 0, DEMO_WIDTH, idx, NULL, NULL, 0.0};
+  MSMapSpec       spec[2] = {
+    {MSMAPPROJECTION, 0,          DEMO_WIDTH, idx,  NULL, NULL, 0.0},
+    {MSMAPEXP,        DEMO_WIDTH, DEMO_WIDTH, NULL, NULL, NULL, 0.0}
+  };
 
   PetscFunctionBegin;
-  spec.n_in = p->n_model;
+  spec[0].n_in = p->n_model;
   PetscCall(MSMetaGetOwnershipRange(meta, &first, &last));
   PetscCall(MSProblemWriterCreate(PETSC_COMM_WORLD, file, MS_META_STACK, p->n_tiles, p->n_model, &writer));
   for (PetscInt t = first; t < last; t++) {
@@ -98,7 +114,7 @@ static PetscErrorCode DemoWriteProblem(MSMeta meta, const DemoProblem *p, const 
 
     PetscCall(DemoCreateG(p, t, &G));
     PetscCall(DemoWindow(t, idx));
-    PetscCall(MSProblemWriterSetSimulation(writer, t, G, 1, &spec));
+    PetscCall(MSProblemWriterSetSimulation(writer, t, G, 2, spec));
     PetscCall(MatDestroy(&G));
   }
   PetscCall(MSProblemWriterAddVector(writer, "models/m", m));
@@ -234,8 +250,8 @@ static PetscErrorCode Demo(int argc, char **argv)
   PetscCheck(p.n_tiles > 0 && p.n_tiles <= 100000, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "--tiles %s: expected a number of tiles in [1, 100000]", tiles);
   p.n_model = DEMO_STEP * (p.n_tiles - 1) + DEMO_WIDTH;
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim demo: %" PetscInt_FMT " tiles, each a linear simulation (%d data x %d cells) with a projection map onto\n"
-                                          "its window of one global model of %" PetscInt_FMT " cells (windows overlap by half), on %d rank(s)\n\n",
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim demo: %" PetscInt_FMT " tiles, each a linear simulation (%d data x %d cells) of exp(m) on its\n"
+                                          "window of one global log-model m of %" PetscInt_FMT " cells (windows overlap by half), on %d rank(s)\n\n",
                         p.n_tiles, DEMO_N_DATA, DEMO_WIDTH, p.n_model, (int)size));
 
   PetscCall(MSMetaCreate(PETSC_COMM_WORLD, &meta));
