@@ -32,7 +32,7 @@ static PetscErrorCode CreateMat(PetscBool sparse, PetscInt rows, PetscInt cols, 
 
 static MSMapSpec Step(MSMapType type, PetscInt n_in, PetscInt n_out)
 {
-  MSMapSpec s = {type, n_in, n_out, NULL, NULL, NULL, 0.0};
+  MSMapSpec s = {type, n_in, n_out, NULL, NULL, NULL, 0.0, 0, NULL};
   return s;
 }
 

@@ -101,8 +101,8 @@ static PetscErrorCode DemoWriteProblem(MSMeta meta, const DemoProblem *p, const 
   MSProblemWriter writer;
   PetscInt        first, last, idx[DEMO_WIDTH];
   MSMapSpec       spec[2] = {
-    {MSMAPPROJECTION, 0,          DEMO_WIDTH, idx,  NULL, NULL, 0.0},
-    {MSMAPEXP,        DEMO_WIDTH, DEMO_WIDTH, NULL, NULL, NULL, 0.0}
+    {MSMAPPROJECTION, 0,          DEMO_WIDTH, idx,  NULL, NULL, 0.0, 0, NULL},
+    {MSMAPEXP,        DEMO_WIDTH, DEMO_WIDTH, NULL, NULL, NULL, 0.0, 0, NULL}
   };
 
   PetscFunctionBegin;

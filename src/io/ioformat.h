@@ -21,6 +21,23 @@ PETSC_INTERN PetscErrorCode MSIOReadMap(MSH5File *, const char[], PetscInt, MSMa
 PETSC_INTERN PetscErrorCode MSIOWriteMap(MSH5File *, const char[], PetscInt, const MSMapSpec[]);
 /* Reads simulation i (sim may be NULL: the map only) and returns its data length. */
 PETSC_INTERN PetscErrorCode MSIOReadSimulation(MSH5File *, const MSProblemInfo *, PetscInt, MSSim *, MSMap *, PetscInt *);
+/* The type and sizes of simulation i from attributes and shapes, without building it. */
+PETSC_INTERN PetscErrorCode MSIODescribeSimulation(MSH5File *, const MSProblemInfo *, PetscInt, MSProblemSimInfo *);
+
+/* The writer's map chains (mapspec.c): size checks naming caller and where, copies and release. */
+PETSC_INTERN PetscErrorCode MSIOMapChainCheck(const char[], const char[], PetscInt, PetscInt, PetscInt, const MSMapSpec[]);
+PETSC_INTERN PetscErrorCode MSIOMapChainCopy(PetscInt, const MSMapSpec[], MSMapSpec **);
+PETSC_INTERN PetscErrorCode MSIOMapChainFree(PetscInt, MSMapSpec **);
+
+/* DC resistivity simulations (dcrspec.c, dcrio.c): checks whose errors name the file and the
+   dataset of the simulation's group, copies, the MSSIMDCR built, and the file form. */
+PETSC_INTERN PetscErrorCode MSIODCRSpecCheck(const MSDCRSpec *, const char[], const char[]);
+PETSC_INTERN PetscErrorCode MSIODCRSpecCopy(const MSDCRSpec *, MSDCRSpec *);
+PETSC_INTERN PetscErrorCode MSIODCRSpecFree(MSDCRSpec *);
+PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(const MSDCRSpec *, MSSim *);
+PETSC_INTERN PetscErrorCode MSIOReadDCRSpec(MSH5File *, const char[], MSDCRSpec *);
+PETSC_INTERN PetscErrorCode MSIODescribeDCR(MSH5File *, const char[], MSProblemSimInfo *);
+PETSC_INTERN PetscErrorCode MSIOWriteDCRSpec(MSH5File *, const char[], const MSDCRSpec *);
 
 /* A rank's contiguous share [lo, hi) of the simulations, read and checked by MSIOReadShare():
    every rank reads its share, all agree on failure, and the data lengths must add up. */

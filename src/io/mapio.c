@@ -166,6 +166,55 @@ static PetscErrorCode MSIOWriteInjectActive(MSH5File *f, const char path[], cons
   PetscFunctionReturn(0);
 }
 
+/* Sum: attribute n_terms and groups term_0, term_1, ..., each a chain reading the step's input
+   and producing its output. */
+static PetscErrorCode MSIOReadSumTerms(MSH5File *f, const char path[], PetscInt n_in, PetscInt n_out, PetscInt n_terms, MSMap terms[])
+{
+  char     name[PETSC_MAX_PATH_LEN];
+  PetscInt produced;
+
+  PetscFunctionBegin;
+  for (PetscInt t = 0; t < n_terms; t++) {
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/term_%" PetscInt_FMT, path, t));
+    PetscCall(MSIOReadMap(f, name, n_in, &terms[t]));
+    PetscCall(MSMapGetSizes(terms[t], NULL, &produced));
+    PetscCheck(produced == n_out, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: produces %" PetscInt_FMT " entries but the sum step has n_out = %" PetscInt_FMT, f->name, name, produced, n_out);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSIOReadSum(MSH5File *f, const char path[], PetscInt n_in, PetscInt n_out, MSMap map)
+{
+  PetscInt       n_terms;
+  MSMap         *terms;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(MSH5ReadAttrInt(f, path, "n_terms", &n_terms));
+  PetscCheck(n_terms > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: n_terms must be at least 1", f->name, path);
+  PetscCall(PetscCalloc1(n_terms, &terms));
+  ierr = MSIOReadSumTerms(f, path, n_in, n_out, n_terms, terms);
+  if (!ierr) ierr = MSMapSumSetMaps(map, n_terms, terms);
+  for (PetscInt t = 0; t < n_terms; t++) PetscCall(MSMapDestroy(&terms[t]));
+  PetscCall(PetscFree(terms));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSIOWriteSum(MSH5File *f, const char path[], const MSMapSpec *spec)
+{
+  char name[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCheck(spec->n_terms > 0 && spec->terms, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: %s: a sum map needs at least one term", f->name, path);
+  PetscCall(MSH5WriteAttrInt(f, path, "n_terms", spec->n_terms));
+  for (PetscInt t = 0; t < spec->n_terms; t++) {
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/term_%" PetscInt_FMT, path, t));
+    PetscCall(MSIOWriteMap(f, name, spec->terms[t].n_steps, spec->terms[t].steps));
+  }
+  PetscFunctionReturn(0);
+}
+
 static const struct {
   const char    *type;
   MSIOMapReadFn  read;
@@ -177,6 +226,7 @@ static const struct {
   {MSMAPLINEAR,     MSIOReadLinear,     MSIOWriteLinear    },
   {MSMAPTILE,         MSIOReadTile,         MSIOWriteTile        },
   {MSMAPINJECTACTIVE, MSIOReadInjectActive, MSIOWriteInjectActive},
+  {MSMAPSUM,          MSIOReadSum,          MSIOWriteSum         },
 };
 
 static PetscErrorCode MSIOFindMapType(MSH5File *f, const char path[], const char type[], size_t *which)
@@ -195,9 +245,10 @@ static PetscErrorCode MSIOFindMapType(MSH5File *f, const char path[], const char
 /* Reads one step whose input length must be n_in. */
 static PetscErrorCode MSIOReadStep(MSH5File *f, const char path[], PetscInt n_in, MSMap *map)
 {
-  char     type[64];
-  PetscInt file_n_in, n_out;
-  size_t   which;
+  char           type[64];
+  PetscInt       file_n_in, n_out;
+  size_t         which;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(MSH5ReadAttrString(f, path, "type", type, sizeof(type)));
@@ -209,37 +260,52 @@ static PetscErrorCode MSIOReadStep(MSH5File *f, const char path[], PetscInt n_in
   PetscCall(MSMapCreate(PETSC_COMM_SELF, map));
   PetscCall(MSMapSetType(*map, type));
   PetscCall(MSMapSetSizes(*map, n_in, n_out));
-  PetscCall(MSIOMapTypes[which].read(f, path, n_in, n_out, *map));
-  PetscCall(MSMapSetUp(*map));
+  ierr = MSIOMapTypes[which].read(f, path, n_in, n_out, *map);
+  if (!ierr) ierr = MSMapSetUp(*map);
+  if (ierr) PetscCall(MSMapDestroy(map));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
-/* Reads the map chain at path, whose first step reads the global model of length n_model. */
-PETSC_INTERN PetscErrorCode MSIOReadMap(MSH5File *f, const char path[], PetscInt n_model, MSMap *map)
+static PetscErrorCode MSIOReadSteps(MSH5File *f, const char path[], PetscInt n_in, PetscInt n_steps, MSMap steps[])
 {
-  char     name[PETSC_MAX_PATH_LEN];
-  PetscInt n_steps, n_in = n_model;
-  MSMap   *steps;
+  char name[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
-  PetscCall(MSH5ReadAttrInt(f, path, "n_steps", &n_steps));
-  PetscCheck(n_steps > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: n_steps must be at least 1", f->name, path);
-  PetscCall(PetscCalloc1(n_steps, &steps));
   for (PetscInt k = 0; k < n_steps; k++) {
     PetscCall(PetscSNPrintf(name, sizeof(name), "%s/step_%" PetscInt_FMT, path, k));
     PetscCall(MSIOReadStep(f, name, n_in, &steps[k]));
     PetscCall(MSMapGetSizes(steps[k], NULL, &n_in));
   }
-  if (n_steps == 1) {
-    *map = steps[0];
-  } else {
-    PetscCall(MSMapCreate(PETSC_COMM_SELF, map));
-    PetscCall(MSMapSetType(*map, MSMAPCOMPOSE));
-    PetscCall(MSMapComposeSetMaps(*map, n_steps, steps));
-    PetscCall(MSMapSetUp(*map));
-    for (PetscInt k = 0; k < n_steps; k++) PetscCall(MSMapDestroy(&steps[k]));
+  PetscFunctionReturn(0);
+}
+
+/* Reads the map chain at path, whose first step reads a model of length n_in (the global model,
+   or a sum step's input); nothing is left allocated on failure. */
+PETSC_INTERN PetscErrorCode MSIOReadMap(MSH5File *f, const char path[], PetscInt n_in, MSMap *map)
+{
+  PetscInt       n_steps;
+  MSMap         *steps;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(MSH5ReadAttrInt(f, path, "n_steps", &n_steps));
+  PetscCheck(n_steps > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: n_steps must be at least 1", f->name, path);
+  PetscCall(PetscCalloc1(n_steps, &steps));
+  ierr = MSIOReadSteps(f, path, n_in, n_steps, steps);
+  if (!ierr && n_steps == 1) {
+    *map     = steps[0];
+    steps[0] = NULL;
+  } else if (!ierr) {
+    ierr = MSMapCreate(PETSC_COMM_SELF, map);
+    if (!ierr) ierr = MSMapSetType(*map, MSMAPCOMPOSE);
+    if (!ierr) ierr = MSMapComposeSetMaps(*map, n_steps, steps);
+    if (!ierr) ierr = MSMapSetUp(*map);
+    if (ierr) PetscCall(MSMapDestroy(map));
   }
+  for (PetscInt k = 0; k < n_steps; k++) PetscCall(MSMapDestroy(&steps[k]));
   PetscCall(PetscFree(steps));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

@@ -86,6 +86,56 @@ PetscErrorCode MSProblemReadSimulation(const char file[], PetscInt index, MSSim 
 }
 
 typedef struct {
+  PetscInt          index;
+  MSProblemSimInfo *info;
+} MSIOSimInfoRequest;
+
+static PetscErrorCode MSIOSimInfoFn(MSH5File *f, void *ctx)
+{
+  MSIOSimInfoRequest *req = (MSIOSimInfoRequest *)ctx;
+  MSProblemInfo       info;
+
+  PetscFunctionBegin;
+  PetscCall(MSIOReadInfo(f, &info));
+  PetscCall(MSIODescribeSimulation(f, &info, req->index, req->info));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSProblemGetSimulationInfo - the type and sizes of one simulation of a problem file, without
+  building it
+
+  Collective
+
+  Input Parameters:
++ comm  - the ranks asking; each reads the simulation's attributes and dataset shapes
+. file  - the problem file
+- index - the simulation, in [0, n_sims) (the repeat kind: its one simulation for every index)
+
+  Output Parameter:
+. info - type, model and data lengths; linear: whether G is sparse; dcr: cells per axis and
+         number of sources
+
+  Notes:
+  Reads no values, so it checks only what it reads; `MSProblemValidate()` checks everything.
+  Fails on every rank of comm with one message naming the file and the dataset. `metasim info`
+  prints these.
+
+  Level: intermediate
+
+.seealso: `MSProblemSimInfo`, `MSProblemGetInfo()`, `MSProblemValidate()`
+@*/
+PetscErrorCode MSProblemGetSimulationInfo(MPI_Comm comm, const char file[], PetscInt index, MSProblemSimInfo *info)
+{
+  MSIOSimInfoRequest req = {index, info};
+
+  PetscFunctionBegin;
+  PetscCheck(file && info, comm, PETSC_ERR_ARG_NULL, "MSProblemGetSimulationInfo: file and info must not be NULL");
+  PetscCall(MSIOAgree(comm, MSH5WithFile(file, MSIOSimInfoFn, &req)));
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
   MPI_Comm   comm;
   MSIOShare *share;
   PetscBool  keep;

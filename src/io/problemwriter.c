@@ -2,11 +2,16 @@
    writes the problem file under a temporary name and renames it when complete. */
 #include "io/ioformat.h"
 
+/* One simulation set on this rank: its map chain and, except for the repeat kind's maps after
+   the first, the simulation (type NULL: none). */
 typedef struct {
   PetscInt   index;
-  Mat        G; /* NULL for the repeat kind's maps after the first */
+  MSSimType  type;
+  PetscInt   n_data;
+  Mat        G;   /* linear: referenced */
+  MSDCRSpec  dcr; /* dcr: arrays owned here */
   PetscInt   n_steps;
-  MSMapSpec *steps; /* indices and b are copies owned here; A is referenced */
+  MSMapSpec *steps; /* copies owned here (matrices referenced) */
 } MSIOSimEntry;
 
 struct _p_MSProblemWriter {
@@ -58,14 +63,30 @@ PetscErrorCode MSProblemWriterCreate(MPI_Comm comm, const char file[], MSMetaKin
   PetscFunctionReturn(0);
 }
 
-/* The number of entries of a step's indices: the active entries (injectactive) or the outputs. */
-static PetscErrorCode MSIOSpecIndexCount(const MSMapSpec *spec, PetscInt *n)
+/* Checks index, the presence of the simulation (has_sim) for the kind, and the map chain
+   (producing n_sub entries), then adds an entry with a copy of the chain. */
+static PetscErrorCode MSIOWriterAddEntry(MSProblemWriter w, const char caller[], PetscInt index, PetscBool has_sim, PetscInt n_sub, PetscInt n_steps, const MSMapSpec steps[], MSIOSimEntry **entry)
 {
-  PetscBool inject;
+  MSIOSimEntry *e;
+  char          where[64];
 
   PetscFunctionBegin;
-  PetscCall(PetscStrcmp(spec->type, MSMAPINJECTACTIVE, &inject));
-  *n = inject ? spec->n_in : spec->n_out;
+  PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: writer is NULL", caller);
+  PetscCheck(index >= 0 && index < w->n_sims, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: index %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", caller, index, w->n_sims);
+  PetscCheck(has_sim || (w->kind == MS_META_REPEAT && index > 0), PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: simulation %" PetscInt_FMT " needs its simulation (NULL only for the repeat kind's indices > 0)", caller, index);
+  PetscCheck(!has_sim || w->kind != MS_META_REPEAT || index == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: the repeat kind has one simulation, set with index 0; index %" PetscInt_FMT " takes NULL", caller, index);
+  PetscCall(PetscSNPrintf(where, sizeof(where), "simulation %" PetscInt_FMT, index));
+  PetscCall(MSIOMapChainCheck(caller, where, w->n_model, has_sim ? n_sub : -1, n_steps, steps));
+  if (w->n_entries == w->max_entries) {
+    w->max_entries = PetscMax(8, 2 * w->max_entries);
+    PetscCall(PetscRealloc(sizeof(MSIOSimEntry) * w->max_entries, &w->entries));
+  }
+  e = &w->entries[w->n_entries++];
+  PetscCall(PetscMemzero(e, sizeof(*e)));
+  e->index   = index;
+  e->n_steps = n_steps;
+  PetscCall(MSIOMapChainCopy(n_steps, steps, &e->steps));
+  *entry = e;
   PetscFunctionReturn(0);
 }
 
@@ -84,59 +105,73 @@ static PetscErrorCode MSIOSpecIndexCount(const MSMapSpec *spec, PetscInt *n)
             n_model), the last step produces G's n_sub columns
 
   Notes:
-  The writer copies the steps' index and offset arrays and keeps references to the matrices.
+  The writer copies the steps' index and offset arrays and sum terms, and keeps references to
+  the matrices.
 
   Level: intermediate
 
-.seealso: `MSMapSpec`, `MSProblemWriterCreate()`, `MSProblemReadSimulation()`
+.seealso: `MSMapSpec`, `MSProblemWriterCreate()`, `MSProblemWriterSetDCRSimulation()`, `MSProblemReadSimulation()`
 @*/
 PetscErrorCode MSProblemWriterSetSimulation(MSProblemWriter w, PetscInt index, Mat G, PetscInt n_steps, const MSMapSpec steps[])
 {
   MSIOSimEntry *e;
-  PetscInt      cols;
+  PetscInt      rows = 0, cols = 0;
 
   PetscFunctionBegin;
-  PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "MSProblemWriterSetSimulation: writer is NULL");
-  PetscCheck(index >= 0 && index < w->n_sims, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "MSProblemWriterSetSimulation: index %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", index, w->n_sims);
-  PetscCheck(G || (w->kind == MS_META_REPEAT && index > 0), PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "MSProblemWriterSetSimulation: simulation %" PetscInt_FMT " needs its operator G", index);
-  PetscCheck(!G || w->kind != MS_META_REPEAT || index == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "MSProblemWriterSetSimulation: the repeat kind has one simulation, set with index 0; index %" PetscInt_FMT " takes G = NULL", index);
-  PetscCheck(n_steps > 0 && steps, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "MSProblemWriterSetSimulation: simulation %" PetscInt_FMT " needs at least one map step", index);
-  PetscCheck(steps[0].n_in == w->n_model, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "MSProblemWriterSetSimulation: simulation %" PetscInt_FMT ": the first map step reads %" PetscInt_FMT " entries, the global model has %" PetscInt_FMT, index, steps[0].n_in, w->n_model);
-  if (G) {
-    PetscCall(MatGetSize(G, NULL, &cols));
-    PetscCheck(steps[n_steps - 1].n_out == cols, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "MSProblemWriterSetSimulation: simulation %" PetscInt_FMT ": the map produces %" PetscInt_FMT " entries, G has %" PetscInt_FMT " columns", index, steps[n_steps - 1].n_out, cols);
-  }
-  if (w->n_entries == w->max_entries) {
-    w->max_entries = PetscMax(8, 2 * w->max_entries);
-    PetscCall(PetscRealloc(sizeof(MSIOSimEntry) * w->max_entries, &w->entries));
-  }
-  e = &w->entries[w->n_entries++];
-  PetscCall(PetscMemzero(e, sizeof(*e)));
-  e->index   = index;
-  e->n_steps = n_steps;
-  if (G) PetscCall(PetscObjectReference((PetscObject)G));
-  e->G = G;
-  PetscCall(PetscCalloc1(n_steps, &e->steps));
-  for (PetscInt k = 0; k < n_steps; k++) {
-    e->steps[k] = steps[k];
-    if (steps[k].indices) {
-      PetscInt  n;
-      PetscInt *copy;
+  if (G) PetscCall(MatGetSize(G, &rows, &cols));
+  PetscCall(MSIOWriterAddEntry(w, "MSProblemWriterSetSimulation", index, G ? PETSC_TRUE : PETSC_FALSE, cols, n_steps, steps, &e));
+  if (!G) PetscFunctionReturn(0);
+  PetscCall(PetscObjectReference((PetscObject)G));
+  e->type   = MSSIMLINEAR;
+  e->G      = G;
+  e->n_data = rows;
+  PetscFunctionReturn(0);
+}
 
-      PetscCall(MSIOSpecIndexCount(&steps[k], &n));
-      PetscCall(PetscMalloc1(n, &copy));
-      PetscCall(PetscArraycpy(copy, steps[k].indices, n));
-      e->steps[k].indices = copy;
-    }
-    if (steps[k].b) {
-      PetscScalar *copy;
+/*@C
+  MSProblemWriterSetDCRSimulation - adds simulation `index`, a DC resistivity simulation
+  (`MSSIMDCR`), and its map chain
 
-      PetscCall(PetscMalloc1(steps[k].n_out, &copy));
-      PetscCall(PetscArraycpy(copy, steps[k].b, steps[k].n_out));
-      e->steps[k].b = copy;
-    }
-    if (steps[k].A) PetscCall(PetscObjectReference((PetscObject)steps[k].A));
+  Not Collective
+
+  Input Parameters:
++ writer  - the writer
+. index   - the simulation, in [0, n_sims); each index is set on exactly one rank
+. spec    - the grid, sources and receivers; for the repeat kind, the spec of index 0 is the
+            shared simulation and the other indices pass NULL
+. n_steps - number of map steps
+- steps   - the map chain in the order applied: steps[0] reads the global model (n_in =
+            n_model), the last step produces the grid's cells[0] cells[1] cells[2] entries
+            (log conductivities)
+
+  Notes:
+  Checks the description at once, with the errors the reader gives for a bad file (naming the
+  file and the dataset): at least 2 cells per axis, finite strictly increasing edges, at least one
+  source, electrodes inside the grid, finite non-zero currents, receivers listed by source and
+  referring to existing sources, every source with a receiver. The writer copies the description
+  and the steps' arrays, and keeps references to the steps' matrices. Solver options are not
+  stored: the reader's simulation takes them from the options database (-dcr_ksp_type, ...).
+
+  Level: intermediate
+
+.seealso: `MSDCRSpec`, `MSProblemWriterSetSimulation()`, `MSProblemReadSimulation()`, `MSSIMDCR`
+@*/
+PetscErrorCode MSProblemWriterSetDCRSimulation(MSProblemWriter w, PetscInt index, const MSDCRSpec *spec, PetscInt n_steps, const MSMapSpec steps[])
+{
+  MSIOSimEntry *e;
+  char          group[64];
+
+  PetscFunctionBegin;
+  PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "MSProblemWriterSetDCRSimulation: writer is NULL");
+  if (spec) {
+    PetscCall(MSIOSimGroup(index, group, sizeof(group)));
+    PetscCall(MSIODCRSpecCheck(spec, w->file, group));
   }
+  PetscCall(MSIOWriterAddEntry(w, "MSProblemWriterSetDCRSimulation", index, spec ? PETSC_TRUE : PETSC_FALSE, spec ? spec->cells[0] * spec->cells[1] * spec->cells[2] : 0, n_steps, steps, &e));
+  if (!spec) PetscFunctionReturn(0);
+  PetscCall(MSIODCRSpecCopy(spec, &e->dcr));
+  e->type   = MSSIMDCR;
+  e->n_data = spec->n_receivers;
   PetscFunctionReturn(0);
 }
 
@@ -183,8 +218,8 @@ static PetscErrorCode MSIOWriterSizes(MSProblemWriter w, PetscInt *n_data)
     PetscInt rows;
 
     count[w->entries[k].index]++;
-    if (!w->entries[k].G) continue;
-    PetscCall(MatGetSize(w->entries[k].G, &rows, NULL));
+    if (!w->entries[k].type) continue;
+    rows = w->entries[k].n_data;
     rows_sum += rows;
     rows_min = PetscMin(rows_min, rows);
     rows_max = PetscMax(rows_max, rows);
@@ -228,11 +263,12 @@ static PetscErrorCode MSIOWriteEntries(MSH5File *f, MSProblemWriter w)
 
     PetscCall(MSIOSimGroup(e->index, group, sizeof(group)));
     PetscCall(MSH5CreateGroup(f, group));
+    if (e->type) PetscCall(MSH5WriteAttrString(f, group, "type", e->type));
     if (e->G) {
-      PetscCall(MSH5WriteAttrString(f, group, "type", MSSIMLINEAR));
       PetscCall(PetscSNPrintf(path, sizeof(path), "%s/G", group));
       PetscCall(MSIOWriteMatrix(f, path, e->G));
     }
+    if (e->dcr.sources) PetscCall(MSIOWriteDCRSpec(f, group, &e->dcr));
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/map", group));
     PetscCall(MSIOWriteMap(f, path, e->n_steps, e->steps));
   }
@@ -341,12 +377,8 @@ PetscErrorCode MSProblemWriterDestroy(MSProblemWriter *writer)
     MSIOSimEntry *e = &w->entries[k];
 
     PetscCall(MatDestroy(&e->G));
-    for (PetscInt s = 0; s < e->n_steps; s++) {
-      PetscCall(PetscFree(e->steps[s].indices));
-      PetscCall(PetscFree(e->steps[s].b));
-      PetscCall(MatDestroy(&e->steps[s].A));
-    }
-    PetscCall(PetscFree(e->steps));
+    PetscCall(MSIODCRSpecFree(&e->dcr));
+    PetscCall(MSIOMapChainFree(e->n_steps, &e->steps));
   }
   PetscCall(PetscFree(w->entries));
   for (PetscInt k = 0; k < w->n_vecs; k++) {
