@@ -18,6 +18,30 @@ static const struct {
   {"uncertainties/std", PETSC_FALSE},
 };
 
+/* Simulations listed one per line, up to this many. */
+#define MS_APP_INFO_MAX_LISTED 10
+
+/* One line per simulation: type and sizes (dcr: grid, sources, data). */
+static PetscErrorCode ListSimulations(const char file[], const MSProblemInfo *info)
+{
+  PetscInt listed = info->kind == MS_META_REPEAT ? 1 : PetscMin(info->n_sims, MS_APP_INFO_MAX_LISTED);
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < listed; i++) {
+    MSProblemSimInfo s;
+    PetscBool        dcr;
+
+    PetscCall(MSProblemGetSimulationInfo(PETSC_COMM_WORLD, file, i, &s));
+    PetscCall(PetscStrcmp(s.type, MSSIMDCR, &dcr));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  sim_%06" PetscInt_FMT "  %-7s", i, s.type));
+    if (dcr) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "grid %" PetscInt_FMT " x %" PetscInt_FMT " x %" PetscInt_FMT " (%" PetscInt_FMT " cells), %" PetscInt_FMT " source%s, %" PetscInt_FMT " data", s.cells[0], s.cells[1], s.cells[2], s.n_sub, s.n_sources, s.n_sources == 1 ? "" : "s", s.n_data));
+    else PetscCall(PetscPrintf(PETSC_COMM_WORLD, "G %" PetscInt_FMT " x %" PetscInt_FMT " (%s)", s.n_data, s.n_sub, s.sparse ? "CSR" : "dense"));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\n", info->kind == MS_META_REPEAT ? ", shared by every map" : ""));
+  }
+  if (listed < info->n_sims && info->kind != MS_META_REPEAT) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  ... and %" PetscInt_FMT " more simulations\n", info->n_sims - listed));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Info(int argc, char **argv)
 {
   MSProblemInfo info;
@@ -35,6 +59,7 @@ static PetscErrorCode Info(int argc, char **argv)
   PetscCall(MSProblemValidate(PETSC_COMM_WORLD, argv[1], &info));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: metasim problem, format version %" PetscInt_FMT "\n", argv[1], info.version));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  kind     %s\n  n_sims   %" PetscInt_FMT "\n  n_model  %" PetscInt_FMT "\n  n_data   %" PetscInt_FMT "\n", MSMetaKinds[info.kind], info.n_sims, info.n_model, info.n_data));
+  PetscCall(ListSimulations(argv[1], &info));
   for (size_t k = 0; k < sizeof(MSAppInfoVectors) / sizeof(MSAppInfoVectors[0]); k++) {
     PetscCall(MSProblemHasVector(PETSC_COMM_WORLD, argv[1], MSAppInfoVectors[k].name, &has));
     if (has) {

@@ -2,6 +2,12 @@
 
 An implementation independent of the C library: the bad-input corpus and the h5py check of
 `metasim eval` build their files with it.
+
+A simulation is {"G": array, "sparse": bool, "steps": [...]} (type linear) or
+{"type": "dcr", "grid": [x, y, z], "sources": {...}, "receivers": {...}, "steps": [...]}
+(datasets by name, as in the file: sources a, current and optionally b with dipole; receivers
+source, m and optionally n with difference). A map step is a dict with type, n_in, n_out and its
+arrays; a sum step has "terms", a list of step lists.
 """
 import h5py
 import numpy as np
@@ -54,6 +60,53 @@ def _write_matrix(group, name, A, sparse):
     csr.create_dataset("data", data=A[rows, cols])
 
 
+def _write_chain(group, steps):
+    group.attrs["n_steps"] = np.int64(len(steps))
+    for k, st in enumerate(steps):
+        sg = group.create_group("step_%d" % k)
+        for key in ("type", "n_in", "n_out"):
+            sg.attrs[key] = st[key] if key == "type" else np.int64(st[key])
+        if "indices" in st:
+            sg.create_dataset("indices", data=st["indices"])
+        if "A" in st:
+            _write_matrix(sg, "A", st["A"], False)
+            sg.create_dataset("b", data=st["b"])
+        if "P" in st:
+            _write_matrix(sg, "P", st["P"], True)
+        if "terms" in st:
+            sg.attrs["n_terms"] = np.int64(len(st["terms"]))
+            for t, term in enumerate(st["terms"]):
+                _write_chain(sg.create_group("term_%d" % t), term)
+
+
+def _write_dcr(g, s):
+    g.attrs["type"] = "dcr"
+    for axis, edges in zip("xyz", s["grid"]):
+        g.create_dataset("grid/" + axis, data=np.asarray(edges, dtype=np.float64))
+    for part, count in (("sources", "n_sources"), ("receivers", "n_receivers")):
+        pg = g.create_group(part)
+        first = "a" if part == "sources" else "source"
+        pg.attrs[count] = np.int64(len(s[part][first]))
+        for name, values in s[part].items():
+            values = np.asarray(values)
+            pg.create_dataset(name, data=values.astype(np.int64 if values.dtype.kind in "iub" else np.float64))
+
+
+def dcr_survey(cells=(6, 6, 4), n_sources=2, n_rx=3):
+    """A small dcr simulation on [-1, 1]^2 x [-1, 0] with an identity map: pole sources on the
+    surface, pole receivers on a ring around each."""
+    grid = [np.linspace(lo, hi, n + 1) for n, lo, hi in zip(cells, (-1.0, -1.0, -1.0), (1.0, 1.0, 0.0))]
+    a = np.array([[-0.5 + 1.0 * s / max(n_sources - 1, 1), 0.1 * s, 0.0] for s in range(n_sources)])
+    angles = 2 * np.pi * np.arange(n_rx) / n_rx + 0.4
+    m = np.array([[x + 0.4 * np.cos(t), y + 0.4 * np.sin(t), 0.0] for x, y, _ in a for t in angles])
+    source = np.repeat(np.arange(n_sources, dtype=np.int64), n_rx)
+    n_sub = int(np.prod(cells))
+    return {"type": "dcr", "grid": grid,
+            "sources": {"a": a, "current": np.ones(n_sources)},
+            "receivers": {"source": source, "m": m},
+            "steps": [{"type": "identity", "n_in": n_sub, "n_out": n_sub}]}
+
+
 def write_problem(path, p, format_version=1):
     with h5py.File(path, "w") as f:
         f.attrs["format"] = "metasim-problem"
@@ -64,20 +117,14 @@ def write_problem(path, p, format_version=1):
         f.attrs["n_data"] = np.int64(p["n_data"])
         for i, s in enumerate(p["sims"]):
             g = f.create_group("sim_%06d" % i)
-            if p["kind"] != "repeat" or i == 0:
+            if p["kind"] == "repeat" and i > 0:
+                pass
+            elif s.get("type", "linear") == "dcr":
+                _write_dcr(g, s)
+            else:
                 g.attrs["type"] = "linear"
                 _write_matrix(g, "G", s["G"], s["sparse"])
-            mg = g.create_group("map")
-            mg.attrs["n_steps"] = np.int64(len(s["steps"]))
-            for k, st in enumerate(s["steps"]):
-                sg = mg.create_group("step_%d" % k)
-                for key in ("type", "n_in", "n_out"):
-                    sg.attrs[key] = st[key] if key == "type" else np.int64(st[key])
-                if "indices" in st:
-                    sg.create_dataset("indices", data=st["indices"])
-                if "A" in st:
-                    _write_matrix(sg, "A", st["A"], False)
-                    sg.create_dataset("b", data=st["b"])
+            _write_chain(g.create_group("map"), s["steps"])
         for name, v in p["vectors"].items():
             f.create_dataset(name, data=np.asarray(v, dtype=np.float64))
 
@@ -92,6 +139,32 @@ def _read_matrix(obj):
     return A, True
 
 
+def _read_chain(group):
+    steps = []
+    for k in range(int(group.attrs["n_steps"])):
+        sg = group["step_%d" % k]
+        st = {key: (sg.attrs[key] if key == "type" else int(sg.attrs[key])) for key in ("type", "n_in", "n_out")}
+        if "indices" in sg:
+            st["indices"] = sg["indices"][...]
+        if "A" in sg:
+            st["A"] = _read_matrix(sg["A"])[0]
+            st["b"] = sg["b"][...] if "b" in sg else np.zeros(st["n_out"])
+        if "P" in sg:
+            st["P"] = _read_matrix(sg["P"])[0]
+        if "active" in sg:
+            st["active"], st["value"] = sg["active"][...], float(sg.attrs["value"])
+        if st["type"] == "sum":
+            st["terms"] = [_read_chain(sg["term_%d" % t]) for t in range(int(sg.attrs["n_terms"]))]
+        steps.append(st)
+    return steps
+
+
+def _read_dcr(g):
+    return {"type": "dcr", "grid": [g["grid"][axis][...] for axis in "xyz"],
+            "sources": {name: ds[...] for name, ds in g["sources"].items()},
+            "receivers": {name: ds[...] for name, ds in g["receivers"].items()}}
+
+
 def read_problem(path):
     """The problem dict of a metasim problem file (the layout write_problem writes)."""
     with h5py.File(path, "r") as f:
@@ -99,19 +172,13 @@ def read_problem(path):
         sims = []
         for i in range(int(f.attrs["n_sims"])):
             g = f["sim_%06d" % (0 if kind == "repeat" else i)]
-            G, sparse = _read_matrix(g["G"])
-            mg = f["sim_%06d/map" % i]
-            steps = []
-            for k in range(int(mg.attrs["n_steps"])):
-                sg = mg["step_%d" % k]
-                st = {key: (sg.attrs[key] if key == "type" else int(sg.attrs[key])) for key in ("type", "n_in", "n_out")}
-                if "indices" in sg:
-                    st["indices"] = sg["indices"][...]
-                if "A" in sg:
-                    st["A"] = _read_matrix(sg["A"])[0]
-                    st["b"] = sg["b"][...] if "b" in sg else np.zeros(st["n_out"])
-                steps.append(st)
-            sims.append({"G": G, "sparse": sparse, "steps": steps})
+            if g.attrs["type"] == "dcr":
+                sim = _read_dcr(g)
+            else:
+                G, sparse = _read_matrix(g["G"])
+                sim = {"G": G, "sparse": sparse}
+            sim["steps"] = _read_chain(f["sim_%06d/map" % i])
+            sims.append(sim)
         vectors = {}
         for group in ("models", "data", "uncertainties"):
             for name in f.get(group, {}):
@@ -131,6 +198,11 @@ def _apply_map(steps, m):
             D = u[:, None] * D
         elif st["type"] == "linear":
             u, D = st["A"] @ u + st["b"], st["A"] @ D
+        elif st["type"] == "tile":
+            u, D = st["P"] @ u, st["P"] @ D
+        elif st["type"] == "sum":
+            parts = [_apply_map(term, u) for term in st["terms"]]
+            u, D = sum(pu for pu, _ in parts), sum(pD for _, pD in parts) @ D
         elif st["type"] != "identity":
             raise ValueError(st["type"])
     return u, D
@@ -141,6 +213,8 @@ def evaluate(p):
     m = p["vectors"]["models/m"]
     blocks, jac = [], []
     for s in p["sims"]:
+        if s.get("type", "linear") != "linear":
+            raise NotImplementedError("numpy evaluation of %s simulations" % s["type"])
         u, D = _apply_map(s["steps"], m)
         blocks.append(s["G"] @ u)
         jac.append(s["G"] @ D)
