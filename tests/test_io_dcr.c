@@ -350,8 +350,9 @@ static PetscErrorCode SumReferenceMap(Mat A, MSMap *map)
   PetscCall(MSMapSetType(expmap, MSMAPEXP));
   PetscCall(MSMapSetSizes(expmap, N_SUB, N_SUB));
   PetscCall(MSMapSetUp(expmap));
-  chain[0] = sum;
+  PetscCall(MSMapDestroy(&chain[0]));
   PetscCall(MSMapDestroy(&chain[1]));
+  chain[0] = sum;
   chain[1] = expmap;
   PetscCall(MSMapCreate(PETSC_COMM_SELF, map));
   PetscCall(MSMapSetType(*map, MSMAPCOMPOSE));
