@@ -504,6 +504,73 @@ START_TEST(setup_rejects)
 }
 END_TEST
 
+/* A user map type that reads half of its input and cannot be restricted: on a rank whose
+   support is not the whole model, set-up fails there, and every rank must fail with it. */
+#include <metasim/impl/mapimpl.h>
+
+static PetscErrorCode HalfApply(MSMap map, Vec m, Vec u)
+{
+  PetscFunctionBegin;
+  PetscCall(VecCopy(m, u));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HalfProduct(MSMap map, Vec m, Vec x, Vec y)
+{
+  PetscFunctionBegin;
+  PetscCall(VecCopy(x, y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HalfSupport(MSMap map, IS *support)
+{
+  PetscFunctionBegin;
+  PetscCall(ISCreateStride(PETSC_COMM_SELF, map->n_in / 2, 0, 1, support));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSMapCreate_Half(MSMap map)
+{
+  PetscFunctionBegin;
+  map->ops->apply        = HalfApply;
+  map->ops->jvec         = HalfProduct;
+  map->ops->jtvec        = HalfProduct;
+  map->ops->squaredjtvec = HalfProduct;
+  map->ops->support      = HalfSupport;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HalfFactory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimSetType(*sim, MSSIMSHELL));
+  PetscCall(MSSimSetSizes(*sim, 4, 4));
+  PetscCall(MSSimShellSetDpred(*sim, CopyDpred));
+  PetscCall(MSSimShellSetJvec(*sim, CopyProduct));
+  PetscCall(MSSimShellSetJtvec(*sim, CopyProduct));
+  if (i == 0) PetscCall(MSMapCreateIdentity(PETSC_COMM_SELF, 4, map));
+  else {
+    PetscCall(MSMapCreate(PETSC_COMM_SELF, map));
+    PetscCall(MSMapSetType(*map, "half"));
+    PetscCall(MSMapSetSizes(*map, 4, 4));
+  }
+  PetscFunctionReturn(0);
+}
+
+START_TEST(unrestrictable_map_fails_everywhere)
+{
+  MSMeta meta;
+
+  MSCK(MSMapRegister("half", MSMapCreate_Half));
+  MSCK(MSMetaCreate(PETSC_COMM_WORLD, &meta));
+  MSCK(MSMetaSetFactory(meta, 4, HalfFactory, NULL));
+  if (ms_test_size == 1) MSCK(MSMetaSetUp(meta)); /* the identity makes the support everything */
+  else MSCK_FAILS(MSMetaSetUp(meta), PETSC_ERR_SUP);
+  MSCK(MSMetaDestroy(&meta));
+}
+END_TEST
+
 /* Any model layout works: the scatter follows it. */
 START_TEST(any_model_layout)
 {
@@ -546,6 +613,7 @@ Suite *ms_test_suite(void)
   tcase_add_test(tc, collective_failure);
   tcase_add_test(tc, setup_rejects);
   tcase_add_test(tc, any_model_layout);
+  tcase_add_test(tc, unrestrictable_map_fails_everywhere);
   suite_add_tcase(s, tc);
   return s;
 }

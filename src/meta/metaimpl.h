@@ -55,11 +55,6 @@ struct _p_MSMeta {
 PETSC_INTERN PetscErrorCode MSMetaAgree(MSMeta, PetscErrorCode, PetscInt, const char[]);
 PETSC_INTERN PetscErrorCode MSMetaCheckAll(MSMeta, PetscBool, PetscErrorCode, const char[]);
 
-/* set-up steps */
-PETSC_INTERN PetscErrorCode MSMetaPartition(MSMeta);
-PETSC_INTERN PetscErrorCode MSMetaBuildLocal(MSMeta);
-PETSC_INTERN PetscErrorCode MSMetaSetUpLocalModel(MSMeta);
-
 /* data movement */
 PETSC_INTERN PetscErrorCode MSMetaCheckModelVec(MSMeta, Vec, const char[]);
 PETSC_INTERN PetscErrorCode MSMetaCheckDataVec(MSMeta, Vec, const char[]);

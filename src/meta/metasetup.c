@@ -6,7 +6,7 @@
    share of the cost still unassigned, never more than half a simulation over it, and leaves one
    simulation for each remaining rank while there are enough. More ranks than simulations leaves
    the last ranks idle. */
-PetscErrorCode MSMetaPartition(MSMeta meta)
+static PetscErrorCode MSMetaPartition(MSMeta meta)
 {
   PetscReal *cost, remaining = 0, target, load = 0;
   PetscInt   r = 0;
@@ -133,7 +133,7 @@ static PetscErrorCode MSMetaAgreeSizes(MSMeta meta)
 }
 
 /* The sorted union of the owned maps' supports, the maps restricted to it, and work vectors. */
-PetscErrorCode MSMetaSetUpLocalModel(MSMeta meta)
+static PetscErrorCode MSMetaSetUpLocalModel(MSMeta meta)
 {
   PetscInt *all, n = 0, cap = 0;
 
@@ -161,7 +161,7 @@ PetscErrorCode MSMetaSetUpLocalModel(MSMeta meta)
   }
   PetscCall(PetscSortRemoveDupsInt(&n, all));
   PetscCall(ISCreateGeneral(PETSC_COMM_SELF, n, all, PETSC_OWN_POINTER, &meta->support));
-  PetscCall(PetscMalloc1(meta->n_local, &meta->rmaps));
+  PetscCall(PetscCalloc1(meta->n_local, &meta->rmaps));
   for (PetscInt k = 0; k < meta->n_local; k++) PetscCall(MSMapCreateRestricted(meta->maps[k], meta->support, &meta->rmaps[k]));
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, n, &meta->mloc));
   PetscCall(VecDuplicate(meta->mloc, &meta->vloc));
@@ -223,7 +223,8 @@ PetscErrorCode MSMetaSetUp(MSMeta meta)
   lerr = MSMetaCollectOwned(meta, &failed);
   PetscCall(MSMetaAgree(meta, lerr, failed, "set-up"));
   PetscCall(MSMetaAgreeSizes(meta));
-  PetscCall(MSMetaSetUpLocalModel(meta));
+  lerr = MSMetaSetUpLocalModel(meta); /* a map that cannot be restricted fails on its rank only */
+  PetscCall(MSMetaAgree(meta, lerr, -1, "set-up of the local model"));
   meta->hdr.setupcalled = PETSC_TRUE;
   PetscCall(PetscOptionsGetBool(NULL, meta->hdr.prefix, "-meta_view", &view, NULL));
   if (view) PetscCall(MSMetaView(meta, NULL));
