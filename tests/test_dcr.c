@@ -121,11 +121,14 @@ START_TEST(adjoint_and_taylor)
   MSAdjointReport adj;
   MSTaylorReport  tay;
   PetscInt        n_model, n_data;
+  PetscReal       cost;
 
   MSCK(CreateSurveySim(n, NULL, &sim));
   MSCK(MSSimGetSizes(sim, &n_model, &n_data));
   ck_assert_int_eq(n_model, 120);
   ck_assert_int_eq(n_data, 5);
+  MSCK(MSSimGetCost(sim, &cost));
+  ck_assert(cost == 120.0 * 2); /* cells times sources, for MSMeta's load balance */
   MSCK(MSSimCreateVecs(sim, &m, NULL));
   MSCK(FillModel(m));
   MSCK(MSSimCheckAdjoint(sim, m, NULL, &adj));

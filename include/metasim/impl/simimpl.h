@@ -14,6 +14,7 @@ struct _MSSimOps {
   /* optional, with a default */
   PetscErrorCode (*fields)(MSSim, Vec);              /* compute and keep the fields at m; default: none */
   PetscErrorCode (*jtjdiag)(MSSim, Vec, Vec, Vec);   /* diag(J^T W^T W J), W may be NULL; default: one J^T e_r per datum */
+  PetscErrorCode (*cost)(MSSim, PetscReal *);        /* work of one operation, for load balance; default: n_model * n_data */
   PetscErrorCode (*setup)(MSSim);
   PetscErrorCode (*setfromoptions)(MSSim);
   PetscErrorCode (*view)(MSSim, PetscViewer);

@@ -230,16 +230,23 @@ PetscErrorCode MSSimCreateVecs(MSSim sim, Vec *m, Vec *d)
   Not Collective
 
   Output Parameter:
-. cost - n_model * n_data (the work of a dense linear simulation)
+. cost - the type's estimate; types without one give n_model * n_data, the work of a dense
+         linear simulation (`MSSIMDCR` gives cells times sources, its number of unknowns solved for)
+
+  Notes:
+  Only ratios between simulations of one meta simulation matter. `MSMetaSetCosts()` overrides it.
 
   Level: intermediate
+
+.seealso: `MSMetaSetCosts()`
 @*/
 PetscErrorCode MSSimGetCost(MSSim sim, PetscReal *cost)
 {
   PetscFunctionBegin;
   MSValidHeader(sim, 1);
   MSCheckSetUp(sim, "MSSim");
-  *cost = (PetscReal)sim->n_model * (PetscReal)sim->n_data;
+  if (sim->ops->cost) PetscCall((*sim->ops->cost)(sim, cost));
+  else *cost = (PetscReal)sim->n_model * (PetscReal)sim->n_data;
   PetscFunctionReturn(0);
 }
 

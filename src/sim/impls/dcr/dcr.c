@@ -370,6 +370,18 @@ PetscErrorCode MSSimDCRGetPotential(MSSim sim, PetscInt source, Vec *phi)
   PetscFunctionReturn(0);
 }
 
+/* One solve per source on the whole grid: cells times sources unknowns. */
+static PetscErrorCode MSSimCost_DCR(MSSim sim, PetscReal *cost)
+{
+  MSSim_DCR *dcr = (MSSim_DCR *)sim->data;
+  PetscInt   cells;
+
+  PetscFunctionBegin;
+  PetscCall(MSDCRGridNumCells(&dcr->grid, &cells));
+  *cost = (PetscReal)cells * (PetscReal)dcr->n_sources;
+  PetscFunctionReturn(0);
+}
+
 /*MC
   MSSIMDCR - "dcr": DC resistivity, steady current flow -div(sigma grad phi) = q on a 3-D tensor grid
 
@@ -400,6 +412,7 @@ PETSC_INTERN PetscErrorCode MSSimCreate_DCR(MSSim sim)
   sim->ops->jvec    = MSSimJvec_DCR;
   sim->ops->jtvec   = MSSimJtvec_DCR;
   sim->ops->jtjdiag = MSSimJtJDiag_DCR;
+  sim->ops->cost    = MSSimCost_DCR;
   sim->ops->setup   = MSSimSetUp_DCR;
   sim->ops->view    = MSSimView_DCR;
   sim->ops->destroy = MSSimDestroy_DCR;
