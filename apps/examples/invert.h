@@ -11,7 +11,7 @@
 typedef struct {
   PetscInt  n_tiles, step, width, n_data;
   PetscReal kernel_width;
-  PetscInt n_model; /* step (n_tiles - 1) + width */
+  PetscInt  n_model; /* step (n_tiles - 1) + width */
 } InvertGeometry;
 
 /* The log-model's background: the reference model and the starting model of the inversion. */

@@ -7,7 +7,7 @@ PetscErrorCode InvertObjectiveCreate(MSMeta meta, Vec d_obs, Vec W, Vec m_ref, P
 {
   PetscFunctionBegin;
   PetscCheck(beta >= 0.0 && !PetscIsInfOrNanReal(beta), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-beta %g: expected a finite regularization weight >= 0", (double)beta);
-  obj->meta = meta;
+  obj->meta  = meta;
   obj->d_obs = d_obs;
   obj->W     = W;
   obj->m_ref = m_ref;

@@ -6,10 +6,10 @@
 PetscErrorCode InvertGeometryFromOptions(InvertGeometry *g)
 {
   PetscFunctionBegin;
-  g->n_tiles = 12;
-  g->step    = 20;
-  g->width   = 40;
-  g->n_data  = 40;
+  g->n_tiles      = 12;
+  g->step         = 20;
+  g->width        = 40;
+  g->n_data       = 40;
   g->kernel_width = 1.5;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Inversion example: the tiled problem", NULL);
   PetscCall(PetscOptionsInt("-tiles", "Number of tiles (simulations)", NULL, g->n_tiles, &g->n_tiles, NULL));
