@@ -20,7 +20,7 @@ static PetscErrorCode MSMapComposeForward(MSMap map, Vec m)
   PetscCall(MSVecKeyMatches(&c->key, m, &cached));
   if (cached) PetscFunctionReturn(0);
   c->key.valid = PETSC_FALSE;
-  for (PetscInt k = 0; k < c->chain.n - 1; k++) PetscCall(MSMapApply(c->chain.maps[k], k ? c->mid[k - 1] : m, c->mid[k]));
+  for (PetscInt k = 0; k < c->chain.n - 1; k++) PetscCall(MSMapApplyChecked(c->chain.maps[k], k ? c->mid[k - 1] : m, c->mid[k])); /* sizes checked at set-up; m by the caller, the rest by the maps */
   PetscCall(MSVecKeySet(&c->key, m));
   PetscFunctionReturn(0);
 }
@@ -38,7 +38,7 @@ static PetscErrorCode MSMapApply_Compose(MSMap map, Vec m, Vec u)
 
   PetscFunctionBegin;
   PetscCall(MSMapComposeForward(map, m));
-  PetscCall(MSMapApply(c->chain.maps[last], MSMapComposeModel(c, m, last), u));
+  PetscCall(MSMapApplyChecked(c->chain.maps[last], MSMapComposeModel(c, m, last), u));
   PetscFunctionReturn(0);
 }
 

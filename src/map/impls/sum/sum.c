@@ -14,9 +14,9 @@ static PetscErrorCode MSMapApply_Sum(MSMap map, Vec m, Vec u)
   MSMap_Sum *s = (MSMap_Sum *)map->data;
 
   PetscFunctionBegin;
-  PetscCall(MSMapApply(s->terms.maps[0], m, u));
+  PetscCall(MSMapApplyChecked(s->terms.maps[0], m, u)); /* m checked by the caller */
   for (PetscInt k = 1; k < s->terms.n; k++) {
-    PetscCall(MSMapApply(s->terms.maps[k], m, s->work_out));
+    PetscCall(MSMapApplyChecked(s->terms.maps[k], m, s->work_out));
     PetscCall(VecAXPY(u, 1.0, s->work_out));
   }
   PetscFunctionReturn(0);
