@@ -1,5 +1,5 @@
 /* MSMAPPROJECTION: u[k] = m[idx[k]], a 0/1 selection. */
-#include <metasim/impl/mapimpl.h>
+#include "../common/mapimplutils.h"
 
 typedef struct {
   IS indices; /* output k reads input indices[k]; may repeat */
@@ -92,12 +92,10 @@ static PetscErrorCode MSMapRestrict_Projection(MSMap map, IS keep, MSMap *rmap)
 static PetscErrorCode MSMapSetUp_Projection(MSMap map)
 {
   MSMap_Projection *p = (MSMap_Projection *)map->data;
-  PetscMPIInt       size;
 
   PetscFunctionBegin;
   PetscCheck(p->indices, map->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSMAPPROJECTION needs its indices: call MSMapProjectionSetIndices()");
-  PetscCallMPI(MPI_Comm_size(map->hdr.comm, &size));
-  PetscCheck(size == 1, map->hdr.comm, PETSC_ERR_SUP, "MSMAPPROJECTION acts on a rank's local model: create it on PETSC_COMM_SELF");
+  PetscCall(MSMapCheckSequential(map));
   PetscFunctionReturn(0);
 }
 
