@@ -3,6 +3,7 @@
    rank-count independence, adjoint and Taylor tests of the composition, collective KSP failure. */
 #include <math.h>
 #include "mstest.h"
+#include "dcr_grids.h"
 #include "meta_problem.h"
 
 #define N_TILES 4
@@ -14,35 +15,6 @@ static const PetscReal domain_lo[3] = {-1.0, -1.0, -1.0}, domain_hi[3] = {1.0, 1
 /* Tile t: a pole source, four pole receivers on a ring of radius 0.3 and one dipole receiver. */
 static const PetscReal tile_source[N_TILES][3] = {{-0.4, -0.4, 0.0}, {0.4, -0.4, 0.0}, {-0.4, 0.4, 0.0}, {0.4, 0.4, 0.0}};
 #define N_RX_PER_TILE 5
-
-static PetscErrorCode GlobalEdges(PetscReal *e[3])
-{
-  PetscFunctionBegin;
-  for (PetscInt d = 0; d < 3; d++) {
-    PetscCall(PetscMalloc1(global_n[d] + 1, &e[d]));
-    for (PetscInt i = 0; i <= global_n[d]; i++) e[d][i] = domain_lo[d] + (domain_hi[d] - domain_lo[d]) * (PetscReal)i / (PetscReal)global_n[d];
-  }
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode FreeEdges(PetscReal *e[3])
-{
-  PetscFunctionBegin;
-  for (PetscInt d = 0; d < 3; d++) PetscCall(PetscFree(e[d]));
-  PetscFunctionReturn(0);
-}
-
-/* The local edges of one axis: every global edge inside [lo, hi], every third one outside. */
-static PetscErrorCode TileAxisEdges(const PetscReal *ge, PetscInt ng, PetscReal lo, PetscReal hi, PetscInt *nl, PetscReal **le)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscMalloc1(ng + 1, le));
-  *nl = 0;
-  for (PetscInt i = 0; i <= ng; i++)
-    if ((ge[i] >= lo && ge[i] <= hi) || i % 3 == 0 || i == ng) (*le)[(*nl)++] = ge[i];
-  (*nl)--; /* cells = edges - 1 */
-  PetscFunctionReturn(0);
-}
 
 static PetscErrorCode AddTileSurvey(MSSim sim, PetscInt t)
 {
@@ -73,9 +45,9 @@ static PetscErrorCode TileFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
   char       prefix[32];
 
   PetscFunctionBegin;
-  PetscCall(GlobalEdges(ge));
-  for (PetscInt d = 0; d < 2; d++) PetscCall(TileAxisEdges(ge[d], global_n[d], tile_source[t][d] - 0.55, tile_source[t][d] + 0.55, &nl[d], &le[d]));
-  PetscCall(TileAxisEdges(ge[2], global_n[2], -0.45, 0.0, &nl[2], &le[2]));
+  PetscCall(dg_uniform_edges(global_n, domain_lo, domain_hi, ge));
+  for (PetscInt d = 0; d < 2; d++) PetscCall(dg_tile_axis_edges(ge[d], global_n[d], tile_source[t][d] - 0.55, tile_source[t][d] + 0.55, &nl[d], &le[d]));
+  PetscCall(dg_tile_axis_edges(ge[2], global_n[2], -0.45, 0.0, &nl[2], &le[2]));
   PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "tile%" PetscInt_FMT "_", t));
   PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
   PetscCall(MSSimSetOptionsPrefix(*sim, prefix));
@@ -84,8 +56,8 @@ static PetscErrorCode TileFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
   PetscCall(AddTileSurvey(*sim, t));
   PetscCall(MSSimSetUp(*sim));
   PetscCall(MSMapCreateTileFromGrids(PETSC_COMM_SELF, global_n, (const PetscReal **)ge, nl, (const PetscReal **)le, map));
-  PetscCall(FreeEdges(ge));
-  PetscCall(FreeEdges(le));
+  PetscCall(dg_free_edges(ge));
+  PetscCall(dg_free_edges(le));
   PetscFunctionReturn(0);
 }
 
@@ -135,11 +107,11 @@ static PetscErrorCode GlobalGridData(PetscReal *data)
   PetscInt           n_data;
 
   PetscFunctionBegin;
-  PetscCall(GlobalEdges(ge));
+  PetscCall(dg_uniform_edges(global_n, domain_lo, domain_hi, ge));
   PetscCall(MSSimCreate(PETSC_COMM_SELF, &sim));
   PetscCall(MSSimSetType(sim, MSSIMDCR));
   PetscCall(MSSimDCRSetGrid(sim, global_n, (const PetscReal *const *)ge));
-  PetscCall(FreeEdges(ge));
+  PetscCall(dg_free_edges(ge));
   for (PetscInt t = 0; t < N_TILES; t++) PetscCall(AddTileSurvey(sim, t));
   PetscCall(MSSimSetUp(sim));
   PetscCall(MSSimCreateVecs(sim, &m, &d));

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <unistd.h>
 #include "mstest.h"
+#include "dcr_grids.h"
 #include "meta_problem.h"
 
 #define N_TILES 3
@@ -24,35 +25,6 @@ typedef struct {
   MSDCRSpec         spec;
 } Tile;
 
-static PetscErrorCode GlobalEdges(PetscReal *e[3])
-{
-  PetscFunctionBegin;
-  for (PetscInt d = 0; d < 3; d++) {
-    PetscCall(PetscMalloc1(global_n[d] + 1, &e[d]));
-    for (PetscInt i = 0; i <= global_n[d]; i++) e[d][i] = domain_lo[d] + (domain_hi[d] - domain_lo[d]) * (PetscReal)i / (PetscReal)global_n[d];
-  }
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode FreeEdges(PetscReal *e[3])
-{
-  PetscFunctionBegin;
-  for (PetscInt d = 0; d < 3; d++) PetscCall(PetscFree(e[d]));
-  PetscFunctionReturn(0);
-}
-
-/* Every global edge within [lo, hi], every third one outside. */
-static PetscErrorCode TileAxisEdges(const PetscReal *ge, PetscInt ng, PetscReal lo, PetscReal hi, PetscInt *nl, PetscReal **le)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscMalloc1(ng + 1, le));
-  *nl = 0;
-  for (PetscInt i = 0; i <= ng; i++)
-    if ((ge[i] >= lo && ge[i] <= hi) || i % 3 == 0 || i == ng) (*le)[(*nl)++] = ge[i];
-  (*nl)--;
-  PetscFunctionReturn(0);
-}
-
 /* Tile t: a pole source (a dipole for tile 1), three pole receivers and one dipole receiver. */
 static PetscErrorCode TileCreate(PetscInt t, Tile *tile)
 {
@@ -61,10 +33,10 @@ static PetscErrorCode TileCreate(PetscInt t, Tile *tile)
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(tile, sizeof(*tile)));
-  PetscCall(GlobalEdges(ge));
-  for (PetscInt d = 0; d < 2; d++) PetscCall(TileAxisEdges(ge[d], global_n[d], a[d] - 0.5, a[d] + 0.5, &tile->cells[d], &tile->edges[d]));
-  PetscCall(TileAxisEdges(ge[2], global_n[2], -0.4, 0.0, &tile->cells[2], &tile->edges[2]));
-  PetscCall(FreeEdges(ge));
+  PetscCall(dg_uniform_edges(global_n, domain_lo, domain_hi, ge));
+  for (PetscInt d = 0; d < 2; d++) PetscCall(dg_tile_axis_edges(ge[d], global_n[d], a[d] - 0.5, a[d] + 0.5, &tile->cells[d], &tile->edges[d]));
+  PetscCall(dg_tile_axis_edges(ge[2], global_n[2], -0.4, 0.0, &tile->cells[2], &tile->edges[2]));
+  PetscCall(dg_free_edges(ge));
   for (PetscInt d = 0; d < 3; d++) tile->source.a[d] = a[d];
   tile->source.current = 1.0 + 0.5 * t;
   if (t == 1) {
@@ -96,7 +68,7 @@ static PetscErrorCode TileCreate(PetscInt t, Tile *tile)
 static PetscErrorCode TileDestroy(Tile *tile)
 {
   PetscFunctionBegin;
-  PetscCall(FreeEdges(tile->edges));
+  PetscCall(dg_free_edges(tile->edges));
   PetscFunctionReturn(0);
 }
 
@@ -105,9 +77,9 @@ static PetscErrorCode TileMap(const Tile *tile, MSMap *map)
   PetscReal *ge[3];
 
   PetscFunctionBegin;
-  PetscCall(GlobalEdges(ge));
+  PetscCall(dg_uniform_edges(global_n, domain_lo, domain_hi, ge));
   PetscCall(MSMapCreateTileFromGrids(PETSC_COMM_SELF, global_n, (const PetscReal **)ge, tile->cells, (const PetscReal **)tile->edges, map));
-  PetscCall(FreeEdges(ge));
+  PetscCall(dg_free_edges(ge));
   PetscFunctionReturn(0);
 }
 
