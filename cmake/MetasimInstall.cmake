@@ -1,4 +1,7 @@
-# Installation: library, headers, CMake package (metasim::metasim) and pkg-config file.
+# Installation: library, headers, CMake package (metasim::metasim), pkg-config file, the programs
+# (metasim, metasim_invert, the benchmarks that `metasim bench` runs), the Python file helper and
+# the plot scripts. Installed programs find the library through a RUNPATH relative to themselves
+# ($ORIGIN), so an installed tree works from any prefix and can be moved.
 include(CMakePackageConfigHelpers)
 install(TARGETS metasim EXPORT metasimTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -20,3 +23,8 @@ file(RELATIVE_PATH METASIM_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/"
 string(REGEX REPLACE "/$" "" METASIM_PC_TO_PREFIX "${METASIM_PC_TO_PREFIX}")
 configure_file(cmake/metasim.pc.in ${CMAKE_CURRENT_BINARY_DIR}/metasim.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/metasim.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# Python: the problem-file helper, importable as `import msformat` with PYTHONPATH set to this
+# folder (on sys.path already for the /usr/local prefix); plot and table scripts beside it.
+install(FILES tests/data/msformat.py DESTINATION ${METASIM_INSTALL_PYTHONDIR})
+install(PROGRAMS scripts/plot_farm.py scripts/plot_farm_bench.py benchmarks/meta_table.py
+  DESTINATION ${METASIM_INSTALL_SCRIPTDIR})

@@ -515,6 +515,119 @@ START_TEST(writer_rejects_bad_dcr_and_sum)
 }
 END_TEST
 
+/* Uneven tiles: tile t is a cube of uneven_cells[t]^3 cells with one pole source, so its cost is
+   cells times sources. */
+#define N_UNEVEN 5
+static const PetscInt uneven_cells[N_UNEVEN] = {8, 3, 3, 4, 3};
+
+static PetscErrorCode UnevenCost(PetscInt t, PetscReal *cost, void *ctx)
+{
+  PetscFunctionBegin;
+  *cost = (PetscReal)(uneven_cells[t] * uneven_cells[t] * uneven_cells[t]);
+  PetscFunctionReturn(0);
+}
+
+/* A stand-in for tile t with the same sizes, for a reference partition. */
+static PetscErrorCode UnevenStandIn(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
+{
+  PetscInt n = uneven_cells[t] * uneven_cells[t] * uneven_cells[t], *idx;
+  Mat      G;
+
+  PetscFunctionBegin;
+  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, 1, n, NULL, &G));
+  PetscCall(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
+  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
+  PetscCall(MSSimLinearSetOperator(*sim, G));
+  PetscCall(MatDestroy(&G));
+  PetscCall(PetscMalloc1(n, &idx));
+  for (PetscInt k = 0; k < n; k++) idx[k] = k;
+  PetscCall(MSMapCreateProjection(PETSC_COMM_SELF, 512, n, idx, map));
+  PetscCall(PetscFree(idx));
+  PetscFunctionReturn(0);
+}
+
+/* A dcr file with one large tile and four small ones is split by cost (cells x sources), not by
+   count: the loaded partition equals the one MSMetaSetCostFunction() gives for the same costs,
+   and at 2 ranks the large tile is alone on rank 0. */
+START_TEST(dcr_file_partition_by_cost)
+{
+  char            file[PETSC_MAX_PATH_LEN];
+  MSProblemWriter w;
+  MSMeta          loaded, reference;
+  PetscInt        lo, hi, rlo, rhi;
+  const PetscReal lo3[3] = {-1.0, -1.0, -1.0}, hi3[3] = {1.0, 1.0, 0.0};
+
+  MSCK(PetscSNPrintf(file, sizeof(file), "test_io_dcr_uneven_np%d.h5", (int)ms_test_size));
+  MSCK(MSProblemWriterCreate(PETSC_COMM_WORLD, file, MS_META_STACK, N_UNEVEN, 512, &w));
+  for (PetscInt t = ms_test_rank; t < N_UNEVEN; t += ms_test_size) {
+    const PetscInt    c = uneven_cells[t], n[3] = {c, c, c};
+    PetscReal        *e[3];
+    PetscInt         *idx;
+    MSDCRSourceSpec   src = {{0.0, 0.0, 0.0}, {0.0, 0.0, 0.0}, PETSC_FALSE, 1.0};
+    MSDCRReceiverSpec rx  = {0, {0.5, 0.0, 0.0}, {0.0, 0.0, 0.0}, PETSC_FALSE};
+    MSDCRSpec         spec;
+    MSMapSpec         step = Step(MSMAPPROJECTION, 512, c * c * c);
+
+    MSCK(dg_uniform_edges(n, lo3, hi3, e));
+    MSCK(PetscMemzero(&spec, sizeof(spec)));
+    for (PetscInt d = 0; d < 3; d++) {
+      spec.cells[d] = c;
+      spec.edges[d] = e[d];
+    }
+    spec.n_sources   = 1;
+    spec.sources     = &src;
+    spec.n_receivers = 1;
+    spec.receivers   = &rx;
+    MSCK(PetscMalloc1(step.n_out, &idx));
+    for (PetscInt k = 0; k < step.n_out; k++) idx[k] = k;
+    step.indices = idx;
+    MSCK(MSProblemWriterSetDCRSimulation(w, t, &spec, 1, &step));
+    MSCK(PetscFree(idx));
+    MSCK(dg_free_edges(e));
+  }
+  MSCK(MSProblemWriterCommit(w));
+  MSCK(MSProblemWriterDestroy(&w));
+
+  MSCK(MSProblemLoad(PETSC_COMM_WORLD, file, &loaded));
+  MSCK(MSMetaCreate(PETSC_COMM_WORLD, &reference));
+  MSCK(MSMetaSetFactory(reference, N_UNEVEN, UnevenStandIn, NULL));
+  MSCK(MSMetaSetCostFunction(reference, UnevenCost, NULL));
+  MSCK(MSMetaSetUp(reference));
+  MSCK(MSMetaGetOwnershipRange(loaded, &lo, &hi));
+  MSCK(MSMetaGetOwnershipRange(reference, &rlo, &rhi));
+  ck_assert_int_eq(lo, rlo);
+  ck_assert_int_eq(hi, rhi);
+  if (ms_test_size == 2) { /* by count rank 0 would own [0, 3) */
+    ck_assert_int_eq(hi - lo, ms_test_rank == 0 ? 1 : N_UNEVEN - 1);
+  }
+  MSCK(MSMetaDestroy(&loaded));
+  MSCK(MSMetaDestroy(&reference));
+  if (ms_test_rank == 0) ck_assert_int_eq(unlink(file), 0);
+}
+END_TEST
+
+/* A cost function that fails, or gives a cost that is not positive, fails set-up on every rank. */
+static PetscErrorCode BadCost(PetscInt t, PetscReal *cost, void *ctx)
+{
+  PetscFunctionBegin;
+  *cost = t == N_UNEVEN - 1 ? -1.0 : 1.0;
+  PetscFunctionReturn(0);
+}
+
+START_TEST(cost_function_rejects_bad_costs)
+{
+  MSMeta meta;
+
+  MSCK(MSMetaCreate(PETSC_COMM_WORLD, &meta));
+  MSCK(MSMetaSetFactory(meta, N_UNEVEN, UnevenStandIn, NULL));
+  MSCK(MSMetaSetCostFunction(meta, BadCost, NULL));
+  MSCK_FAILS(MSMetaSetUp(meta), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK(MSMetaDestroy(&meta));
+}
+END_TEST
+
 Suite *ms_test_suite(void)
 {
   Suite *s  = suite_create("io_dcr");
@@ -524,6 +637,8 @@ Suite *ms_test_suite(void)
   tcase_add_test(tc, dcr_load_matches_library);
   tcase_add_test(tc, sum_map_roundtrip);
   tcase_add_test(tc, writer_rejects_bad_dcr_and_sum);
+  tcase_add_test(tc, dcr_file_partition_by_cost);
+  tcase_add_test(tc, cost_function_rejects_bad_costs);
   suite_add_tcase(s, tc);
   return s;
 }

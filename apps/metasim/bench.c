@@ -17,13 +17,15 @@ static const char MSAppBenchHelp[] =
   "Runs the benchmark program bench_NAME at each rank count of --ranks (default 1,2) with\n"
   "`mpiexec -n N --oversubscribe bench_NAME ARGS`. Each benchmark runs its baseline side by side\n"
   "and prints one JSON object per case on stdout. ARGS pass to the benchmark (see its -help).\n"
-  "The programs are looked up in METASIM_BENCH_DIR, else next to this build: <build>/benchmarks.\n"
+  "The programs are looked up in METASIM_BENCH_DIR, else next to this program: <build>/benchmarks\n"
+  "in a build tree, <folder of metasim>/" METASIM_BIN_TO_BENCHDIR " in an installed tree.\n"
   "MPIEXEC names the launcher (default mpiexec).\n";
 
-/* The directory of the benchmark programs: $METASIM_BENCH_DIR or <dir of this program>/../benchmarks. */
+/* The directory of the benchmark programs: $METASIM_BENCH_DIR, else <dir of this program>/../benchmarks
+   when that exists (a build tree), else <dir of this program>/METASIM_BIN_TO_BENCHDIR (installed). */
 static PetscErrorCode BenchDir(char dir[], size_t len)
 {
-  char    exe[PETSC_MAX_PATH_LEN];
+  char    exe[PETSC_MAX_PATH_LEN], *bin;
   ssize_t n;
 
   PetscFunctionBegin;
@@ -34,7 +36,9 @@ static PetscErrorCode BenchDir(char dir[], size_t len)
   n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot find this program's path: set METASIM_BENCH_DIR");
   exe[n] = '\0';
-  PetscCall(PetscSNPrintf(dir, len, "%s/../benchmarks", dirname(exe)));
+  bin    = dirname(exe);
+  PetscCall(PetscSNPrintf(dir, len, "%s/../benchmarks", bin));
+  if (access(dir, X_OK) != 0) PetscCall(PetscSNPrintf(dir, len, "%s/%s", bin, METASIM_BIN_TO_BENCHDIR));
   PetscFunctionReturn(0);
 }
 
@@ -49,7 +53,7 @@ static PetscErrorCode BenchList(const char dir[])
     while ((e = readdir(d)))
       if (!strncmp(e->d_name, "bench_", 6) && !strchr(e->d_name, '.')) PetscCall(PetscPrintf(PETSC_COMM_SELF, " %s", e->d_name + 6));
     closedir(d);
-  } else PetscCall(PetscPrintf(PETSC_COMM_SELF, " (none: build with -DMETASIM_BUILD_BENCHMARKS=ON)"));
+  } else PetscCall(PetscPrintf(PETSC_COMM_SELF, " (none: the folder is missing; configure with -DMETASIM_BUILD_BENCHMARKS=ON, or set METASIM_BENCH_DIR)"));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n"));
   PetscFunctionReturn(0);
 }

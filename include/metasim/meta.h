@@ -51,6 +51,10 @@ PETSC_EXTERN const char *const MSJtJDiagMethods[];
    NULL: only the map is built. */
 typedef PetscErrorCode (*MSMetaFactoryFn)(PetscInt index, MSSim *sim, MSMap *map, void *ctx);
 
+/* The relative cost of simulation `index` (work per operation, e.g. cells times sources), for the
+   partition; called before any simulation is built. */
+typedef PetscErrorCode (*MSMetaCostFn)(PetscInt index, PetscReal *cost, void *ctx);
+
 PETSC_EXTERN PetscClassId MS_META_CLASSID;
 PETSC_EXTERN PetscLogEvent MS_MetaScatter, MS_MetaLocalForward, MS_MetaLocalAdjoint, MS_MetaReduce;
 
@@ -63,6 +67,7 @@ PETSC_EXTERN PetscErrorCode MSMetaAddSimulation(MSMeta, MSSim, MSMap);
 PETSC_EXTERN PetscErrorCode MSMetaSetRepeatSimulation(MSMeta, MSSim);
 PETSC_EXTERN PetscErrorCode MSMetaSetFactory(MSMeta, PetscInt, MSMetaFactoryFn, void *);
 PETSC_EXTERN PetscErrorCode MSMetaSetCosts(MSMeta, PetscInt, const PetscReal[]);
+PETSC_EXTERN PetscErrorCode MSMetaSetCostFunction(MSMeta, MSMetaCostFn, void *);
 PETSC_EXTERN PetscErrorCode MSMetaSetReproducible(MSMeta, PetscBool);
 PETSC_EXTERN PetscErrorCode MSMetaSetJtJDiagonalMethod(MSMeta, MSJtJDiagMethod);
 PETSC_EXTERN PetscErrorCode MSMetaSetUp(MSMeta);

@@ -31,6 +31,18 @@ static PetscErrorCode MSIOLoadFactory(PetscInt index, MSSim *sim, MSMap *map, vo
   PetscFunctionReturn(0);
 }
 
+/* The cost of a simulation in this rank's share (MSMeta asks each rank for the same block of
+   indices that MSIOReadShare() read), from the simulation itself: MSSimGetCost(). */
+static PetscErrorCode MSIOLoadCost(PetscInt index, PetscReal *cost, void *ctx)
+{
+  MSIOShare *sh = ((MSIOLoadCtx *)ctx)->share;
+
+  PetscFunctionBegin;
+  PetscCheck(index >= sh->lo && index < sh->hi && sh->sims[index - sh->lo], PETSC_COMM_SELF, PETSC_ERR_PLIB, "simulation %" PetscInt_FMT " is not in this rank's share [%" PetscInt_FMT ", %" PetscInt_FMT ")", index, sh->lo, sh->hi);
+  PetscCall(MSSimGetCost(sh->sims[index - sh->lo], cost));
+  PetscFunctionReturn(0);
+}
+
 /* The repeat kind's one simulation, on every rank: from the share on rank 0, read elsewhere. */
 static PetscErrorCode MSIOLoadRepeatSimulation(MPI_Comm comm, const char file[], MSIOShare *share, MSMeta meta)
 {
@@ -69,7 +81,9 @@ static PetscErrorCode MSIOLoadRepeatSimulation(MPI_Comm comm, const char file[],
   First every rank reads and checks a contiguous share of the simulations; if anything is wrong,
   every rank fails with one message naming the file and the dataset. Then `MSMetaSetUp()` builds
   the owned simulations through a factory that hands over the ones already read and reads only
-  the others. No rank ever reads another rank's simulations beyond its own share. Read the
+  the others. No rank ever reads another rank's simulations beyond its own share. The partition
+  balances the simulations' own costs (`MSSimGetCost()`: cells times sources for dcr, matrix
+  size for linear), each rank reporting those of its share. Read the
   model and data with `MSProblemReadVector()` into vectors from `MSMetaCreateVecs()`.
 
   Level: beginner
@@ -93,6 +107,7 @@ PetscErrorCode MSProblemLoad(MPI_Comm comm, const char file[], MSMeta *meta)
   PetscCall(MSMetaSetKind(*meta, share.info.kind));
   if (share.info.kind == MS_META_REPEAT) PetscCall(MSIOLoadRepeatSimulation(comm, file, &share, *meta));
   PetscCall(MSMetaSetFactory(*meta, share.info.n_sims, MSIOLoadFactory, &load));
+  if (share.info.kind != MS_META_REPEAT) PetscCall(MSMetaSetCostFunction(*meta, MSIOLoadCost, &load));
   PetscCall(MSMetaSetFromOptions(*meta));
   ierr = MSMetaSetUp(*meta);
   PetscCall(MSH5Close(&load.f));

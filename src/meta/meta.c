@@ -245,12 +245,13 @@ PetscErrorCode MSMetaSetRepeatSimulation(MSMeta meta, MSSim sim)
 - ctx     - passed to the factory
 
   Notes:
-  Memory per rank then follows what the rank owns. Without `MSMetaSetCosts()` the simulations are
-  taken to cost the same.
+  Memory per rank then follows what the rank owns. The partition balances the costs given by
+  `MSMetaSetCosts()` or `MSMetaSetCostFunction()`; without either the simulations are taken to
+  cost the same.
 
   Level: beginner
 
-.seealso: `MSMetaAddSimulation()`, `MSMetaSetCosts()`
+.seealso: `MSMetaAddSimulation()`, `MSMetaSetCosts()`, `MSMetaSetCostFunction()`
 @*/
 PetscErrorCode MSMetaSetFactory(MSMeta meta, PetscInt n_sims, MSMetaFactoryFn factory, void *ctx)
 {
@@ -288,6 +289,37 @@ PetscErrorCode MSMetaSetCosts(MSMeta meta, PetscInt n, const PetscReal costs[])
   PetscCall(PetscFree(meta->costs));
   PetscCall(PetscMalloc1(n, &meta->costs));
   PetscCall(PetscArraycpy(meta->costs, costs, n));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetCostFunction - a function giving each simulation's relative cost, so that a meta
+  simulation built by a factory is partitioned by work before any simulation exists
+
+  Logically Collective
+
+  Input Parameters:
++ meta - the meta simulation
+. fn   - fn(i, &cost, ctx) sets the positive, finite cost of simulation i (e.g. what
+         `MSSimGetCost()` would say of it: cells times sources for `MSSIMDCR`)
+- ctx  - passed to fn
+
+  Notes:
+  At `MSMetaSetUp()` each rank calls fn for a contiguous block of about n/size indices and the
+  costs are gathered, so the work is shared. A failing call or a cost that is not positive and
+  finite fails set-up on every rank, naming the simulation. Costs from `MSMetaSetCosts()` take
+  precedence. `-meta_view` shows the cost each rank holds.
+
+  Level: intermediate
+
+.seealso: `MSMetaSetCosts()`, `MSMetaSetFactory()`, `MSSimGetCost()`
+@*/
+PetscErrorCode MSMetaSetCostFunction(MSMeta meta, MSMetaCostFn fn, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaCheckNotSetUp(meta, "MSMetaSetCostFunction"));
+  meta->cost_fn  = fn;
+  meta->cost_ctx = ctx;
   PetscFunctionReturn(0);
 }
 

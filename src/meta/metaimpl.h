@@ -20,7 +20,9 @@ struct _p_MSMeta {
   MSSim           repeat_sim;
   MSMetaFactoryFn factory;
   void           *factory_ctx;
-  PetscReal      *costs; /* n_sims, or NULL: from sizes (added pairs) or uniform (factory) */
+  PetscReal      *costs;   /* n_sims, or NULL: from cost_fn, the added sims' MSSimGetCost(), or uniform */
+  MSMetaCostFn    cost_fn; /* evaluated at set-up, each rank a block of indices */
+  void           *cost_ctx;
 
   /* partition: rank r owns simulations [sim_ranges[r], sim_ranges[r+1]) */
   PetscMPIInt rank, size;

@@ -2,6 +2,43 @@
    rank's compressed model (the union of its maps' supports). */
 #include "metaimpl.h"
 
+/* Every simulation's cost, on every rank: given, from the cost function (each rank evaluates a
+   block, then one gather), from the added simulations, or uniform. */
+static PetscErrorCode MSMetaGatherCosts(MSMeta meta, PetscReal cost[])
+{
+  PetscMPIInt   *counts, *displs;
+  PetscInt       lo = (PetscInt)(((long long)meta->n_sims * meta->rank) / meta->size), hi = (PetscInt)(((long long)meta->n_sims * (meta->rank + 1)) / meta->size), bad = -1;
+  PetscErrorCode lerr = 0;
+
+  PetscFunctionBegin;
+  if (meta->costs) PetscCall(PetscArraycpy(cost, meta->costs, meta->n_sims));
+  else if (!meta->cost_fn) {
+    for (PetscInt i = 0; i < meta->n_sims; i++) {
+      if (meta->n_added && meta->kind != MS_META_REPEAT) PetscCall(MSSimGetCost(meta->added_sims[i], &cost[i]));
+      else cost[i] = 1.0;
+    }
+  }
+  if (meta->costs || !meta->cost_fn) PetscFunctionReturn(0);
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  for (PetscInt i = lo; i < hi && !lerr; i++) {
+    lerr = meta->cost_fn(i, &cost[i], meta->cost_ctx);
+    if (!lerr && !(cost[i] > 0 && PetscIsNormalReal(cost[i]))) lerr = PETSC_ERR_ARG_OUTOFRANGE;
+    if (lerr) bad = i;
+  }
+  PetscCall(PetscPopErrorHandler());
+  PetscCall(MSMetaAgree(meta, lerr, bad, "cost function (each cost must be positive and finite)"));
+  PetscCall(PetscMalloc2(meta->size, &counts, meta->size, &displs));
+  for (PetscMPIInt r = 0; r < meta->size; r++) {
+    PetscInt rlo = (PetscInt)(((long long)meta->n_sims * r) / meta->size), rhi = (PetscInt)(((long long)meta->n_sims * (r + 1)) / meta->size);
+
+    PetscCall(PetscMPIIntCast(rlo, &displs[r]));
+    PetscCall(PetscMPIIntCast(rhi - rlo, &counts[r]));
+  }
+  PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPIU_REAL, cost, counts, displs, MPIU_REAL, meta->hdr.comm));
+  PetscCall(PetscFree2(counts, displs));
+  PetscFunctionReturn(0);
+}
+
 /* Contiguous ranges balanced by cost: each rank, in order, takes simulations until it holds its
    share of the cost still unassigned, never more than half a simulation over it, and leaves one
    simulation for each remaining rank while there are enough. More ranks than simulations leaves
@@ -13,12 +50,8 @@ static PetscErrorCode MSMetaPartition(MSMeta meta)
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(meta->n_sims, &cost));
-  for (PetscInt i = 0; i < meta->n_sims; i++) {
-    if (meta->costs) cost[i] = meta->costs[i];
-    else if (meta->n_added && meta->kind != MS_META_REPEAT) PetscCall(MSSimGetCost(meta->added_sims[i], &cost[i]));
-    else cost[i] = 1.0;
-    remaining += cost[i];
-  }
+  PetscCall(MSMetaGatherCosts(meta, cost));
+  for (PetscInt i = 0; i < meta->n_sims; i++) remaining += cost[i];
   PetscCall(PetscCalloc1(meta->size + 1, &meta->sim_ranges));
   PetscCall(PetscCalloc1(meta->size, &meta->rank_cost));
   target = remaining / meta->size;
