@@ -2,12 +2,14 @@
    For each operation it reports, from the same run: the time through MSMeta, a plain loop doing
    the same products on the same matrices without the framework, and the memory-bandwidth floor
    (bytes of G read / a STREAM-like read bandwidth measured here with every rank reading at once).
+   With -reproducible it also times a second MSMeta in reproducible mode (-meta_reproducible) on
+   the same problem, interleaved with the default one, and reports the ratio.
    Prints one JSON object per (case, maps). Run at several rank counts with mpiexec. */
 #include <metasim.h>
 #include <petscblaslapack.h>
 #include <petsctime.h>
 
-static const char help[] = "MSMeta benchmark: -case a|b|c|all -maps identity|window|both -reps N\n";
+static const char help[] = "MSMeta benchmark: -case a|b|c|all -maps identity|window|both -reps N [-reproducible]\n";
 
 typedef struct {
   const char *name;
@@ -205,10 +207,21 @@ static PetscErrorCode TimePlainLoop(MSMeta meta, const Problem *p, Op op, PetscI
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt reps, PetscReal bw)
+static PetscErrorCode CreateMeta(Problem *p, PetscBool reproducible, MSMeta *meta)
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaCreate(PETSC_COMM_WORLD, meta));
+  PetscCall(MSMetaSetFactory(*meta, p->bc->n_sims, Factory, p));
+  PetscCall(MSMetaSetFromOptions(*meta));
+  if (reproducible) PetscCall(MSMetaSetReproducible(*meta, PETSC_TRUE));
+  PetscCall(MSMetaSetUp(*meta));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt reps, PetscReal bw, PetscBool with_repro)
 {
   Problem     p = {bc, window};
-  MSMeta      meta;
+  MSMeta      meta, repro = NULL;
   Vec         m, v, d, g;
   PetscInt    first, end;
   PetscReal   bytes, floor_s, max_floor_s;
@@ -216,10 +229,8 @@ static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt re
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  PetscCall(MSMetaCreate(PETSC_COMM_WORLD, &meta));
-  PetscCall(MSMetaSetFactory(meta, bc->n_sims, Factory, &p));
-  PetscCall(MSMetaSetFromOptions(meta));
-  PetscCall(MSMetaSetUp(meta));
+  PetscCall(CreateMeta(&p, PETSC_FALSE, &meta));
+  if (with_repro) PetscCall(CreateMeta(&p, PETSC_TRUE, &repro));
   PetscCall(MSMetaCreateVecs(meta, &m, &d));
   PetscCall(VecDuplicate(m, &v));
   PetscCall(VecDuplicate(m, &g));
@@ -230,13 +241,22 @@ static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt re
   floor_s = bytes / bw;
   PetscCallMPI(MPI_Allreduce(&floor_s, &max_floor_s, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD));
   PetscCall(MSMetaDpred(meta, m, d)); /* warm up: scatter built, pages touched */
+  if (repro) PetscCall(MSMetaDpred(repro, m, d));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"benchmark\": \"meta\", \"case\": \"%s\", \"maps\": \"%s\", \"ranks\": %d, \"n_sims\": %" PetscInt_FMT ", \"n_data\": %" PetscInt_FMT ", \"n_model\": %" PetscInt_FMT ", \"n_sub\": %" PetscInt_FMT ", \"read_bandwidth_GBps_per_rank\": %.3f, \"floor_seconds\": %.6e, \"ops\": {", bc->name, window ? "window" : "identity", size, bc->n_sims, bc->n_data, bc->n_model, SubLength(&p), (double)(bw / 1e9), (double)max_floor_s));
   for (Op op = OP_DPRED; op < OP_COUNT; op++) {
     PetscReal meta_s = 0, plain_s = 0, per_rank_sims = (PetscReal)bc->n_sims / size;
 
     PetscCall(TimeMeta(meta, op, reps, m, v, d, g, &meta_s));
     PetscCall(TimePlainLoop(meta, &p, op, reps, &plain_s));
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\"%s\": {\"meta_seconds\": %.6e, \"plain_loop_seconds\": %.6e, \"meta_over_floor\": %.3f, \"meta_over_plain\": %.3f, \"overhead_us_per_sim\": %.3f}", op ? ", " : "", op_names[op], (double)meta_s, (double)plain_s, (double)(meta_s / max_floor_s), (double)(meta_s / plain_s), (double)(1e6 * (meta_s - plain_s) / per_rank_sims)));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\"%s\": {\"meta_seconds\": %.6e, \"plain_loop_seconds\": %.6e, \"meta_over_floor\": %.3f, \"meta_over_plain\": %.3f, \"overhead_us_per_sim\": %.3f", op ? ", " : "", op_names[op], (double)meta_s, (double)plain_s, (double)(meta_s / max_floor_s), (double)(meta_s / plain_s), (double)(1e6 * (meta_s - plain_s) / per_rank_sims)));
+    if (repro) {
+      PetscReal repro_s = 0;
+
+      PetscCall(TimeMeta(repro, op, reps, m, v, d, g, &repro_s));
+      PetscCall(TimeMeta(meta, op, reps, m, v, d, g, &meta_s)); /* again, after: the pair brackets the machine's drift */
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, ", \"reproducible_seconds\": %.6e, \"default_seconds_after\": %.6e, \"reproducible_over_default\": %.3f", (double)repro_s, (double)meta_s, (double)(repro_s / meta_s)));
+    }
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "}"));
   }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "}}\n"));
   PetscCall(VecDestroy(&m));
@@ -244,6 +264,7 @@ static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt re
   PetscCall(VecDestroy(&d));
   PetscCall(VecDestroy(&g));
   PetscCall(MSMetaDestroy(&meta));
+  PetscCall(MSMetaDestroy(&repro));
   PetscFunctionReturn(0);
 }
 
@@ -252,11 +273,13 @@ int main(int argc, char **argv)
   char      which[8] = "all", maps[16] = "both";
   PetscInt  reps     = 21;
   PetscReal bw = 0;
+  PetscBool with_repro = PETSC_FALSE;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-case", which, sizeof(which), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-maps", maps, sizeof(maps), NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-reproducible", &with_repro, NULL));
   PetscCheck(reps > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-reps must be positive");
   PetscCall(MeasureReadBandwidth(&bw));
   for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -267,8 +290,8 @@ int main(int argc, char **argv)
     if (!all && !match) continue;
     PetscCall(PetscStrcmp(maps, "window", &win));
     PetscCall(PetscStrcmp(maps, "identity", &idm));
-    if (!win) PetscCall(RunCase(&cases[c], PETSC_FALSE, reps, bw));
-    if (!idm) PetscCall(RunCase(&cases[c], PETSC_TRUE, reps, bw));
+    if (!win) PetscCall(RunCase(&cases[c], PETSC_FALSE, reps, bw, with_repro));
+    if (!idm) PetscCall(RunCase(&cases[c], PETSC_TRUE, reps, bw, with_repro));
   }
   PetscCall(PetscFinalize());
   return 0;
