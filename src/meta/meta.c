@@ -351,6 +351,33 @@ PetscErrorCode MSMetaGetSizes(MSMeta meta, PetscInt *n_sims, PetscInt *n_model, 
 }
 
 /*@C
+  MSMetaGetLocalSupport - the global model indices this rank's simulations read (sorted)
+
+  Not Collective
+
+  Input Parameter:
+. meta - the meta simulation, set up
+
+  Output Parameter:
+. support - the index set; a borrowed reference, do not destroy it
+
+  Notes:
+  Its length is what the model scatter brings to the rank and what the model-space reductions
+  send back: the communication volume of `MSMetaJtvec()` and `MSMetaGetJtJDiagonal()`.
+
+  Level: advanced
+
+.seealso: `MSMetaGetOwnershipRange()`
+@*/
+PetscErrorCode MSMetaGetLocalSupport(MSMeta meta, IS *support)
+{
+  PetscFunctionBegin;
+  MSCheckSetUp(meta, "MSMeta");
+  *support = meta->support;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   MSMetaGetOwnershipRange - the simulation indices this rank owns, [first, end)
 
   Not Collective
