@@ -23,6 +23,7 @@ int main(int argc, char **argv)
   PetscErrorCode ierr = 0;
   PetscBool      found = PETSC_FALSE;
 
+  PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE; /* the farm's counter thread across hosts */
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc > 1) {
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) && !found; i++) {

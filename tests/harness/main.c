@@ -105,6 +105,7 @@ int main(int argc, char **argv)
   SRunner *sr;
   int      failed, total_failed;
 
+  PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE; /* as the metasim command: the farm's counter thread */
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   ms_test_argc = argc;
   ms_test_argv = argv;
