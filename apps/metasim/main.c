@@ -25,6 +25,7 @@ int main(int argc, char **argv)
   PetscErrorCode ierr = 0;
   PetscBool      found = PETSC_FALSE;
 
+  PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE; /* the farm's counter thread across hosts */
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
     /* metasim --help, metasim help, metasim help CMD (= metasim CMD --help) */
