@@ -8,7 +8,7 @@
 #include <metasim.h>
 
 /* The largest mesh dimension of InversionRegularizationCreate(). */
-#define INVERSION_MAX_DIM 3
+#define INVERSION_MAX_DIM MS_MESH_MAX_DIM
 
 /* phi(m) = phi_d + beta phi_m, phi_d = 1/2 ||W (d(m) - d_obs)||^2, phi_m = 1/2 ||R (m - m_ref)||^2,
    W = 1 / std, R = identity when NULL. */

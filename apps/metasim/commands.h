@@ -18,5 +18,6 @@ PetscErrorCode MSAppInfo(int, char **);
 PetscErrorCode MSAppEval(int, char **);
 PetscErrorCode MSAppBench(int, char **);
 PetscErrorCode MSAppSweep(int, char **);
+PetscErrorCode MSAppInvert(int, char **);
 
 #endif
