@@ -28,7 +28,7 @@ static const char help[] =
 /* One line per TAO iteration: objective, data misfit, chi^2 and gradient norm. */
 static PetscErrorCode InvertMonitor(Tao tao, void *ctx)
 {
-  InvertObjective *obj = (InvertObjective *)ctx;
+  InversionObjective *obj = (InversionObjective *)ctx;
   PetscInt         its, n_data;
   PetscReal        f, gnorm, phi_d;
   Vec              m;
@@ -36,7 +36,7 @@ static PetscErrorCode InvertMonitor(Tao tao, void *ctx)
   PetscFunctionBegin;
   PetscCall(TaoGetSolutionStatus(tao, &its, &f, &gnorm, NULL, NULL, NULL));
   PetscCall(TaoGetSolution(tao, &m));
-  PetscCall(InvertDataMisfit(obj, m, &phi_d));
+  PetscCall(MSMetaMisfit(obj->meta, m, obj->d_obs, obj->W, &phi_d, NULL));
   PetscCall(VecGetSize(obj->d_obs, &n_data));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "iteration %4" PetscInt_FMT "  phi %.6e  phi_d %.6e  chi2 %.4e  |grad| %.3e\n", its, (double)f, (double)phi_d, (double)(2.0 * phi_d / n_data), (double)gnorm));
   PetscFunctionReturn(0);
@@ -85,28 +85,8 @@ static PetscErrorCode InvertModelError(Vec m, Vec m_true, PetscReal *error)
   PetscFunctionReturn(0);
 }
 
-/* Newton solvers' KSP precondition with the Hessian's diagonal (PCJACOBI) unless -tao_pc_type says
-   otherwise: PETSc's default, ILU, cannot factor a MATSHELL. */
-static PetscErrorCode InvertSetDefaultPC(Tao tao)
-{
-  KSP         ksp;
-  PC          pc;
-  const char *prefix;
-  PetscBool   set;
-
-  PetscFunctionBegin;
-  PetscCall(TaoGetKSP(tao, &ksp));
-  if (!ksp) PetscFunctionReturn(0);
-  PetscCall(KSPGetOptionsPrefix(ksp, &prefix));
-  PetscCall(PetscOptionsHasName(NULL, prefix, "-pc_type", &set));
-  if (set) PetscFunctionReturn(0);
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCSetType(pc, PCJACOBI));
-  PetscFunctionReturn(0);
-}
-
 /* Runs TAO from m (updated in place) and fills the summary; the time is the slowest rank's. */
-static PetscErrorCode InvertSolve(InvertObjective *obj, Mat H, PetscBool monitor, Vec m, InvertSummary *s)
+static PetscErrorCode InvertSolve(InversionObjective *obj, Mat H, PetscBool monitor, Vec m, InvertSummary *s)
 {
   Tao            tao;
   PetscLogDouble t0, t1;
@@ -117,14 +97,14 @@ static PetscErrorCode InvertSolve(InvertObjective *obj, Mat H, PetscBool monitor
   PetscCall(TaoCreate(PETSC_COMM_WORLD, &tao));
   PetscCall(TaoSetType(tao, TAOBLMVM));
   PetscCall(TaoSetSolution(tao, m));
-  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, InvertObjectiveGradient, obj));
-  PetscCall(TaoSetHessian(tao, H, H, InvertHessianForm, NULL));
+  PetscCall(TaoSetObjectiveAndGradient(tao, NULL, InversionObjectiveGradient, obj));
+  PetscCall(TaoSetHessian(tao, H, H, InversionHessianForm, NULL));
   PetscCall(TaoSetTolerances(tao, 0.0, 0.0, 1e-7));
   PetscCall(TaoSetMaximumIterations(tao, 2000));
   if (monitor) PetscCall(TaoSetMonitor(tao, InvertMonitor, obj, NULL));
   PetscCall(TaoSetFromOptions(tao));
-  PetscCall(InvertSetDefaultPC(tao));
-  PetscCall(InvertDataMisfit(obj, m, &s->phi_d0));
+  PetscCall(InversionSetDefaultPC(tao));
+  PetscCall(MSMetaMisfit(obj->meta, m, obj->d_obs, obj->W, &s->phi_d0, NULL));
   PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
   PetscCall(PetscTime(&t0));
   PetscCall(TaoSolve(tao));
@@ -135,7 +115,7 @@ static PetscErrorCode InvertSolve(InvertObjective *obj, Mat H, PetscBool monitor
   PetscCall(PetscStrncpy(s->type, type, sizeof(s->type)));
   PetscCall(TaoGetConvergedReason(tao, &s->reason));
   PetscCall(TaoGetIterationNumber(tao, &s->iterations));
-  PetscCall(InvertDataMisfit(obj, m, &s->phi_d));
+  PetscCall(MSMetaMisfit(obj->meta, m, obj->d_obs, obj->W, &s->phi_d, NULL));
   PetscCall(TaoDestroy(&tao));
   PetscFunctionReturn(0);
 }
@@ -144,7 +124,7 @@ static PetscErrorCode InvertRun(void)
 {
   InvertGeometry    geometry;
   InvertDataOptions data;
-  InvertObjective   obj;
+  InversionObjective obj;
   InvertSummary     summary;
   PetscReal         beta    = 1e-2;
   PetscBool         monitor = PETSC_TRUE;
@@ -172,14 +152,14 @@ static PetscErrorCode InvertRun(void)
   PetscCall(VecGetSize(d_obs, &summary.n_data));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim_invert: %" PetscInt_FMT " tiles, model %" PetscInt_FMT " cells, %" PetscInt_FMT " data, beta %g, noise %g std\n", geometry.n_tiles, geometry.n_model, summary.n_data, (double)beta, (double)data.noise));
 
-  PetscCall(InvertObjectiveCreate(meta, d_obs, W, m_ref, beta, &obj));
-  PetscCall(InvertHessianCreate(&obj, &H));
+  PetscCall(InversionObjectiveCreate(meta, d_obs, W, m_ref, NULL, beta, &obj));
+  PetscCall(InversionHessianCreate(&obj, &H));
   PetscCall(InvertSolve(&obj, H, monitor, m, &summary));
   PetscCall(InvertModelError(m, m_true, &summary.model_error));
   PetscCall(InvertPrintSummary(&summary));
 
   PetscCall(MatDestroy(&H));
-  PetscCall(InvertObjectiveDestroy(&obj));
+  PetscCall(InversionObjectiveDestroy(&obj));
   PetscCall(VecDestroy(&m));
   PetscCall(VecDestroy(&m_true));
   PetscCall(VecDestroy(&m_ref));

@@ -3,8 +3,7 @@
 #ifndef METASIM_EXAMPLE_INVERT_H
 #define METASIM_EXAMPLE_INVERT_H
 
-#include <petsctao.h>
-#include <metasim.h>
+#include "inversion.h"
 
 /* Tile t is a linear simulation d_t = G_t exp(m[t step, t step + width)) with n_data rows, G_t a
    Gaussian kernel of kernel_width cells. */
@@ -24,27 +23,11 @@ typedef struct {
   PetscInt  seed;
 } InvertDataOptions;
 
-/* phi(m) = 1/2 ||W (d(m) - d_obs)||^2 + beta/2 ||m - m_ref||^2, W = 1 / std */
-typedef struct {
-  MSMeta    meta;
-  Vec       d_obs, W, m_ref;
-  PetscReal beta;
-  Vec       dm; /* work: m - m_ref */
-} InvertObjective;
-
 PetscErrorCode InvertGeometryFromOptions(InvertGeometry *);
 PetscErrorCode InvertCreateMeta(InvertGeometry *, MSMeta *);
 
 PetscErrorCode InvertDataOptionsFromOptions(InvertDataOptions *);
 PetscErrorCode InvertTrueModel(const InvertGeometry *, Vec);
 PetscErrorCode InvertSyntheticData(MSMeta, Vec, const InvertDataOptions *, Vec, Vec);
-
-PetscErrorCode InvertObjectiveCreate(MSMeta, Vec, Vec, Vec, PetscReal, InvertObjective *);
-PetscErrorCode InvertObjectiveDestroy(InvertObjective *);
-PetscErrorCode InvertObjectiveGradient(Tao, Vec, PetscReal *, Vec, void *);
-PetscErrorCode InvertDataMisfit(InvertObjective *, Vec, PetscReal *);
-
-PetscErrorCode InvertHessianCreate(InvertObjective *, Mat *);
-PetscErrorCode InvertHessianForm(Tao, Vec, Mat, Mat, void *);
 
 #endif

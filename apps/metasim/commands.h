@@ -19,5 +19,6 @@ PetscErrorCode MSAppEval(int, char **);
 PetscErrorCode MSAppBench(int, char **);
 PetscErrorCode MSAppSweep(int, char **);
 PetscErrorCode MSAppScale(int, char **);
+PetscErrorCode MSAppInvert(int, char **);
 
 #endif

@@ -7,6 +7,7 @@ static const MSAppCommand commands[] = {
   {"info", "validate and summarize a problem file", MSAppInfo},
   {"eval", "run dpred, Jvec, Jtvec, JtJ diagonal on a problem file and write the results", MSAppEval},
   {"bench", "run a benchmark program at several rank counts (JSON with its baseline)", MSAppBench},
+  {"invert", "invert a problem file's observed data with TAO (Tikhonov, beta schedule, resume)", MSAppInvert},
   {"sweep", "parameter sweeps over MPI (Pool.map done right): squares, lif, hermitian, bins", MSAppSweep},
   {"scale", "a strong or weak scaling study: times, efficiency, phases, plots, projection", MSAppScale},
 };

@@ -9,6 +9,9 @@
 /* The problem and results format version this library writes and the newest it reads. */
 #define MS_FORMAT_VERSION 1
 
+/* The most axes of a problem's tensor mesh (/mesh/shape). */
+#define MS_MESH_MAX_DIM 3
+
 /*S
   MSProblemInfo - the summary of a problem file, from its root attributes
 
@@ -206,10 +209,12 @@ PETSC_EXTERN PetscErrorCode MSProblemGetSimulationInfo(MPI_Comm, const char[], P
 PETSC_EXTERN PetscErrorCode MSProblemHasVector(MPI_Comm, const char[], const char[], PetscBool *);
 PETSC_EXTERN PetscErrorCode MSProblemReadVector(const char[], const char[], Vec);
 PETSC_EXTERN PetscErrorCode MSProblemLoad(MPI_Comm, const char[], MSMeta *);
+PETSC_EXTERN PetscErrorCode MSProblemGetMesh(MPI_Comm, const char[], PetscInt *, PetscInt[]);
 
 PETSC_EXTERN PetscErrorCode MSProblemWriterCreate(MPI_Comm, const char[], MSMetaKind, PetscInt, PetscInt, MSProblemWriter *);
 PETSC_EXTERN PetscErrorCode MSProblemWriterSetSimulation(MSProblemWriter, PetscInt, Mat, PetscInt, const MSMapSpec[]);
 PETSC_EXTERN PetscErrorCode MSProblemWriterSetDCRSimulation(MSProblemWriter, PetscInt, const MSDCRSpec *, PetscInt, const MSMapSpec[]);
+PETSC_EXTERN PetscErrorCode MSProblemWriterSetMesh(MSProblemWriter, PetscInt, const PetscInt[]);
 PETSC_EXTERN PetscErrorCode MSProblemWriterAddVector(MSProblemWriter, const char[], Vec);
 PETSC_EXTERN PetscErrorCode MSProblemWriterCommit(MSProblemWriter);
 PETSC_EXTERN PetscErrorCode MSProblemWriterDestroy(MSProblemWriter *);

@@ -17,6 +17,8 @@ PETSC_INTERN PetscErrorCode MSIOReadMatrix(MSH5File *, const char[], Mat *);
 PETSC_INTERN PetscErrorCode MSIOWriteMatrix(MSH5File *, const char[], Mat);
 
 PETSC_INTERN PetscErrorCode MSIOReadInfo(MSH5File *, MSProblemInfo *);
+/* Writes the tensor mesh /mesh/shape (nothing when dim is 0). */
+PETSC_INTERN PetscErrorCode MSIOWriteMesh(MSH5File *, PetscInt, const PetscInt[]);
 PETSC_INTERN PetscErrorCode MSIOReadMap(MSH5File *, const char[], PetscInt, MSMap *);
 PETSC_INTERN PetscErrorCode MSIOWriteMap(MSH5File *, const char[], PetscInt, const MSMapSpec[]);
 /* Reads simulation i (sim may be NULL: the map only) and returns its data length. */

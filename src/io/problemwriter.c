@@ -24,6 +24,7 @@ struct _p_MSProblemWriter {
   PetscInt      n_vecs, max_vecs;
   char        **vec_names;
   Vec          *vecs;
+  PetscInt      mesh_dim, mesh_shape[MS_MESH_MAX_DIM];
 };
 
 /*@C
@@ -208,6 +209,39 @@ PetscErrorCode MSProblemWriterAddVector(MSProblemWriter w, const char name[], Ve
 }
 
 /* Checks that every index was set once, and computes n_data. */
+/*@C
+  MSProblemWriterSetMesh - records the tensor mesh of the global model (/mesh/shape), which
+  regularization (`metasim invert`'s smoothness) uses
+
+  Logically collective: every rank passes the same mesh
+
+  Input Parameters:
++ writer - the writer
+. dim    - number of axes, 1 to `MS_MESH_MAX_DIM`
+- shape  - cells along each axis, each at least 1, whose product is n_model; cell (i, j, k) is
+           model entry i + shape[0] (j + shape[1] k)
+
+  Level: intermediate
+
+.seealso: `MSProblemGetMesh()`, `MSProblemWriterCreate()`
+@*/
+PetscErrorCode MSProblemWriterSetMesh(MSProblemWriter w, PetscInt dim, const PetscInt shape[])
+{
+  PetscInt cells = 1;
+
+  PetscFunctionBegin;
+  PetscCheck(w && shape, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "MSProblemWriterSetMesh: writer and shape must not be NULL");
+  PetscCheck(dim >= 1 && dim <= MS_MESH_MAX_DIM, w->comm, PETSC_ERR_ARG_OUTOFRANGE, "MSProblemWriterSetMesh: %" PetscInt_FMT " axes, expected 1 to %d", dim, MS_MESH_MAX_DIM);
+  for (PetscInt d = 0; d < dim; d++) {
+    PetscCheck(shape[d] >= 1, w->comm, PETSC_ERR_ARG_OUTOFRANGE, "MSProblemWriterSetMesh: shape[%" PetscInt_FMT "] = %" PetscInt_FMT ", expected at least 1 cell", d, shape[d]);
+    cells *= shape[d];
+  }
+  PetscCheck(cells == w->n_model, w->comm, PETSC_ERR_ARG_SIZ, "MSProblemWriterSetMesh: %" PetscInt_FMT " cells, expected n_model = %" PetscInt_FMT, cells, w->n_model);
+  w->mesh_dim = dim;
+  for (PetscInt d = 0; d < dim; d++) w->mesh_shape[d] = shape[d];
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode MSIOWriterSizes(MSProblemWriter w, PetscInt *n_data)
 {
   PetscInt *count, rows_sum = 0, rows_min = PETSC_MAX_INT, rows_max = 0, g[3], bad, times;
@@ -237,7 +271,7 @@ static PetscErrorCode MSIOWriterSizes(MSProblemWriter w, PetscInt *n_data)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode MSIOWriteRoot(MSH5File *f, PetscInt n_sims, PetscInt n_model, PetscInt n_data, MSMetaKind kind)
+static PetscErrorCode MSIOWriteRoot(MSH5File *f, MSProblemWriter w, PetscInt n_data)
 {
   const char *version;
 
@@ -246,10 +280,11 @@ static PetscErrorCode MSIOWriteRoot(MSH5File *f, PetscInt n_sims, PetscInt n_mod
   PetscCall(MSH5WriteAttrString(f, "/", "format", MS_PROBLEM_FORMAT_NAME));
   PetscCall(MSH5WriteAttrInt(f, "/", "format_version", MS_FORMAT_VERSION));
   PetscCall(MSH5WriteAttrString(f, "/", "metasim_version", version));
-  PetscCall(MSH5WriteAttrString(f, "/", "kind", MSMetaKinds[kind]));
-  PetscCall(MSH5WriteAttrInt(f, "/", "n_sims", n_sims));
-  PetscCall(MSH5WriteAttrInt(f, "/", "n_model", n_model));
+  PetscCall(MSH5WriteAttrString(f, "/", "kind", MSMetaKinds[w->kind]));
+  PetscCall(MSH5WriteAttrInt(f, "/", "n_sims", w->n_sims));
+  PetscCall(MSH5WriteAttrInt(f, "/", "n_model", w->n_model));
   PetscCall(MSH5WriteAttrInt(f, "/", "n_data", n_data));
+  PetscCall(MSIOWriteMesh(f, w->mesh_dim, w->mesh_shape));
   PetscFunctionReturn(0);
 }
 
@@ -283,7 +318,7 @@ static PetscErrorCode MSIOWriterTurn(MSProblemWriter w, const char tmp[], PetscB
 
   PetscFunctionBegin;
   ierr = first ? MSH5CreateSerial(tmp, &f) : MSH5OpenWriteSerial(tmp, &f);
-  if (!ierr && first) ierr = MSIOWriteRoot(&f, w->n_sims, w->n_model, n_data, w->kind);
+  if (!ierr && first) ierr = MSIOWriteRoot(&f, w, n_data);
   if (!ierr) ierr = MSIOWriteEntries(&f, w);
   PetscCall(MSH5Close(&f));
   PetscCall(ierr);

@@ -127,6 +127,8 @@ def write_problem(path, p, format_version=1):
             _write_chain(g.create_group("map"), s["steps"])
         for name, v in p["vectors"].items():
             f.create_dataset(name, data=np.asarray(v, dtype=np.float64))
+        if "mesh" in p:
+            f.create_dataset("mesh/shape", data=np.asarray(p["mesh"], dtype=np.int64))
 
 
 def _read_matrix(obj):
@@ -183,8 +185,11 @@ def read_problem(path):
         for group in ("models", "data", "uncertainties"):
             for name in f.get(group, {}):
                 vectors[group + "/" + name] = f[group][name][...]
-        return {"kind": kind, "n_model": int(f.attrs["n_model"]), "n_data": int(f.attrs["n_data"]),
-                "sims": sims, "vectors": vectors}
+        p = {"kind": kind, "n_model": int(f.attrs["n_model"]), "n_data": int(f.attrs["n_data"]),
+             "sims": sims, "vectors": vectors}
+        if "mesh/shape" in f:
+            p["mesh"] = [int(n) for n in f["mesh/shape"][...]]
+        return p
 
 
 def _apply_map(steps, m):
