@@ -17,7 +17,7 @@ metasim_install_packages() {
     echo "install them with: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
-  echo "== installing ${missing[*]}"
+  echo "== installing ${missing[*]} (a few minutes on a new machine)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
@@ -34,8 +34,26 @@ metasim_build() {
   [ -n "${METASIM_SANITIZE:-}" ] && flags+=("-DMETASIM_SANITIZE=$METASIM_SANITIZE")
   cmake -S "$METASIM_ROOT" -B "$METASIM_BUILD" "${flags[@]}" > "$METASIM_BUILD.configure.log" 2>&1 \
     || { cat "$METASIM_BUILD.configure.log"; exit 1; }
-  cmake --build "$METASIM_BUILD" -j "$(nproc)" > "$METASIM_BUILD.build.log" 2>&1 \
-    || { grep -Ev '^\[ *[0-9]+%\]' "$METASIM_BUILD.build.log"; echo "metasim: build failed" >&2; exit 1; }
+  if [ -t 1 ] && [ -z "${METASIM_QUIET:-}" ]; then
+    # On a terminal: one status line that follows the build (the whole output goes to the log).
+    echo "== building metasim in $METASIM_BUILD (log: $METASIM_BUILD.build.log)"
+    cmake --build "$METASIM_BUILD" -j "$(nproc)" 2>&1 | tee "$METASIM_BUILD.build.log" | metasim_build_status \
+      || { grep -Ev '^\[ *[0-9]+%\]' "$METASIM_BUILD.build.log"; echo "metasim: build failed" >&2; exit 1; }
+  else
+    cmake --build "$METASIM_BUILD" -j "$(nproc)" > "$METASIM_BUILD.build.log" 2>&1 \
+      || { grep -Ev '^\[ *[0-9]+%\]' "$METASIM_BUILD.build.log"; echo "metasim: build failed" >&2; exit 1; }
+  fi
+}
+
+# Reads make's "[ 42%] Building C object ..." lines and keeps one line on the terminal up to date.
+metasim_build_status() {
+  local line
+  while IFS= read -r line; do
+    if [[ $line =~ ^\[\ *([0-9]+)%\]\ (.*)$ ]]; then
+      printf '\r\033[K[%3s%%] %.70s' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    fi
+  done
+  printf '\r\033[K'
 }
 
 metasim_install_packages
