@@ -148,25 +148,27 @@ PetscErrorCode MSFarmH5ReadResults(MSFarmRun *run)
   PetscFunctionReturn(0);
 }
 
-/* Writes rows [lo, lo + n) of a dataset with rows of width values from buf. */
-static PetscErrorCode MSFarmH5WriteRows(hid_t dset, hid_t type, PetscInt lo, PetscInt n, PetscInt width, const void *buf)
+/* Writes rows lo, lo + stride, ..., lo + (n - 1) stride of a dataset with rows of width values
+   (0: a 1-D dataset) from buf, as one strided hyperslab. */
+static PetscErrorCode MSFarmH5WriteRows(hid_t dset, hid_t type, PetscInt lo, PetscInt stride, PetscInt n, PetscInt width, const void *buf)
 {
   hid_t   fspace, mspace;
-  hsize_t start[2] = {(hsize_t)lo, 0}, count[2] = {(hsize_t)n, (hsize_t)width};
+  hsize_t start[2] = {(hsize_t)lo, 0}, step[2] = {(hsize_t)stride, 1}, count[2] = {(hsize_t)n, 1}, block[2] = {1, (hsize_t)width}, mdims[2] = {(hsize_t)n, (hsize_t)width};
   int     rank = width ? 2 : 1;
 
   PetscFunctionBegin;
   MSH5Call(fspace = H5Dget_space(dset));
-  MSH5Call(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL));
-  MSH5Call(mspace = H5Screate_simple(rank, count, NULL));
+  MSH5Call(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, step, count, block));
+  MSH5Call(mspace = H5Screate_simple(rank, mdims, NULL));
   MSH5Call(H5Dwrite(dset, type, mspace, fspace, H5P_DEFAULT, buf));
   MSH5Call(H5Sclose(mspace));
   MSH5Call(H5Sclose(fspace));
   PetscFunctionReturn(0);
 }
 
-/* Writes a batch: each run of consecutive task indices is one hyperslab. Results first, then
-   the status that says they are there. */
+/* Writes a batch: each run of task indices with a constant step is one strided hyperslab, so a
+   block or dynamic schedule's consecutive indices and a cyclic schedule's every P-th index are
+   written in one piece each. Results first, then the status that says they are there. */
 PetscErrorCode MSFarmH5WriteRecords(MSFarmRun *run, const MSFarmRecord *recs, PetscInt n)
 {
   PetscInt     out_size = run->farm->out_size;
@@ -178,13 +180,15 @@ PetscErrorCode MSFarmH5WriteRecords(MSFarmRun *run, const MSFarmRecord *recs, Pe
   PetscCall(PetscMalloc2((size_t)n * out_size, &rows, n, &status));
   for (int pass = 0; pass < 2; pass++) {
     for (PetscInt a = 0, b; a < n; a = b) {
-      for (b = a + 1; b < n && recs[b].index == recs[b - 1].index + 1; b++) {}
+      const int64_t step = a + 1 < n ? recs[a + 1].index - recs[a].index : 1;
+
+      for (b = a + 1; b < n && step > 0 && recs[b].index - recs[b - 1].index == step; b++) {}
       for (PetscInt t = a; t < b; t++) {
         if (pass == 0) PetscCall(PetscArraycpy(rows + (size_t)(t - a) * out_size, recs[t].out, out_size));
         else status[t - a] = (int8_t)recs[t].status;
       }
-      if (pass == 0) PetscCall(MSFarmH5WriteRows(run->h5.results, H5T_NATIVE_DOUBLE, (PetscInt)recs[a].index, b - a, out_size, rows));
-      else PetscCall(MSFarmH5WriteRows(run->h5.status, H5T_NATIVE_INT8, (PetscInt)recs[a].index, b - a, 0, status));
+      if (pass == 0) PetscCall(MSFarmH5WriteRows(run->h5.results, H5T_NATIVE_DOUBLE, (PetscInt)recs[a].index, b - a > 1 ? (PetscInt)step : 1, b - a, out_size, rows));
+      else PetscCall(MSFarmH5WriteRows(run->h5.status, H5T_NATIVE_INT8, (PetscInt)recs[a].index, b - a > 1 ? (PetscInt)step : 1, b - a, 0, status));
     }
     if (pass == 0) MSH5Call(H5Dflush(run->h5.results));
   }
