@@ -39,6 +39,9 @@ PETSC_INTERN PetscErrorCode MSH5WithFile(const char[], MSH5Fn, void *);
 
 PETSC_INTERN PetscErrorCode MSH5Exists(MSH5File *, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode MSH5IsGroup(MSH5File *, const char[], PetscBool *);
+PETSC_INTERN PetscErrorCode MSH5Memory(MSH5File *, const char[], PetscErrorCode);
+PETSC_INTERN PetscErrorCode MSH5CountLinks(MSH5File *, const char[], PetscInt *);
+PETSC_INTERN PetscErrorCode MSH5CheckSingleLink(MSH5File *, const char[]);
 PETSC_INTERN PetscErrorCode MSH5GetShape(MSH5File *, const char[], MSH5Type, PetscInt, PetscInt[]);
 PETSC_INTERN PetscErrorCode MSH5ReadReal(MSH5File *, const char[], PetscInt, PetscScalar[]);
 PETSC_INTERN PetscErrorCode MSH5ReadIndices(MSH5File *, const char[], PetscInt, PetscInt, IS *);
