@@ -5,14 +5,22 @@
 
 static const char *const MSIODCRAxes[3] = {"x", "y", "z"};
 
-/* Reads n points, a float64 (n, 3) dataset, into xyz (3 n entries). */
-static PetscErrorCode MSIOReadPoints(MSH5File *f, const char path[], PetscInt n, PetscReal xyz[])
+/* Checks that path is a float64 (n, 3) dataset: n points. */
+static PetscErrorCode MSIOCheckPoints(MSH5File *f, const char path[], PetscInt n)
 {
   PetscInt dims[2];
 
   PetscFunctionBegin;
   PetscCall(MSH5GetShape(f, path, MS_H5_FLOAT64, 2, dims));
   PetscCheck(dims[0] == n && dims[1] == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " x %" PetscInt_FMT ", expected %" PetscInt_FMT " x 3", f->name, path, dims[0], dims[1], n);
+  PetscFunctionReturn(0);
+}
+
+/* Reads n points, a float64 (n, 3) dataset, into xyz (3 n entries). */
+static PetscErrorCode MSIOReadPoints(MSH5File *f, const char path[], PetscInt n, PetscReal xyz[])
+{
+  PetscFunctionBegin;
+  PetscCall(MSIOCheckPoints(f, path, n));
   PetscCall(MSH5ReadReal(f, path, 3 * n, xyz));
   PetscFunctionReturn(0);
 }
@@ -78,7 +86,7 @@ static PetscErrorCode MSIOReadDCRGrid(MSH5File *f, const char group[], MSDCRSpec
 
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/grid/%s", group, MSIODCRAxes[d]));
     PetscCall(MSH5GetShape(f, path, MS_H5_FLOAT64, 1, &len));
-    PetscCall(PetscMalloc1(len, &e));
+    PetscCall(MSH5Memory(f, path, PetscMalloc1(len, &e)));
     spec->edges[d] = e;
     spec->cells[d] = len - 1;
     PetscCall(MSH5ReadReal(f, path, len, e));
@@ -98,10 +106,11 @@ static PetscErrorCode MSIOReadDCRSources(MSH5File *f, const char group[], MSDCRS
   PetscCall(MSH5ReadAttrInt(f, path, "n_sources", &n));
   spec->n_sources = n;
   if (!n) PetscFunctionReturn(0); /* reported by MSIODCRSpecCheck() */
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/a", path));
+  PetscCall(MSIOCheckPoints(f, name, n));
   PetscCall(PetscCalloc1(n, &src));
   spec->sources = src;
   PetscCall(MSIODCRScratchSize(scratch, n));
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/a", path));
   PetscCall(MSIOReadPoints(f, name, n, scratch->xyz));
   for (PetscInt s = 0; s < n; s++) PetscCall(PetscArraycpy(src[s].a, &scratch->xyz[3 * s], 3));
   PetscCall(PetscSNPrintf(name, sizeof(name), "%s/current", path));
@@ -134,6 +143,8 @@ static PetscErrorCode MSIOReadDCRReceivers(MSH5File *f, const char group[], MSDC
   PetscCall(MSH5ReadAttrInt(f, path, "n_receivers", &n));
   spec->n_receivers = n;
   if (!n) PetscFunctionReturn(0); /* reported by MSIODCRSpecCheck() */
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/m", path));
+  PetscCall(MSIOCheckPoints(f, name, n));
   PetscCall(PetscCalloc1(n, &rx));
   spec->receivers = rx;
   PetscCall(MSIODCRScratchSize(scratch, n));

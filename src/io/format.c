@@ -26,6 +26,7 @@ PETSC_INTERN PetscErrorCode MSIOReadInfo(MSH5File *f, MSProblemInfo *info)
 {
   char      text[64];
   PetscBool match;
+  PetscInt  links;
 
   PetscFunctionBegin;
   PetscCall(MSH5ReadAttrString(f, "/", "format", text, sizeof(text)));
@@ -38,6 +39,8 @@ PETSC_INTERN PetscErrorCode MSIOReadInfo(MSH5File *f, MSProblemInfo *info)
   PetscCall(MSIOKindFromName(f, text, &info->kind));
   PetscCall(MSH5ReadAttrInt(f, "/", "n_sims", &info->n_sims));
   PetscCheck(info->n_sims > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /: empty problem (n_sims = 0)", f->name);
+  PetscCall(MSH5CountLinks(f, "/", &links));
+  PetscCheck(info->n_sims <= links, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /: n_sims = %" PetscInt_FMT " but the file holds %" PetscInt_FMT " groups", f->name, info->n_sims, links);
   PetscCall(MSH5ReadAttrInt(f, "/", "n_model", &info->n_model));
   PetscCheck(info->n_model > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /: n_model must be positive", f->name);
   PetscCall(MSH5ReadAttrInt(f, "/", "n_data", &info->n_data));

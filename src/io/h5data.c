@@ -32,6 +32,65 @@ PETSC_INTERN PetscErrorCode MSH5IsGroup(MSH5File *f, const char path[], PetscBoo
   PetscFunctionReturn(0);
 }
 
+/* Turns the failure of an allocation whose size comes from a dataset's shape into an error naming
+   the file and the dataset (PETSc's own allocation errors carry no message). */
+PETSC_INTERN PetscErrorCode MSH5Memory(MSH5File *f, const char path[], PetscErrorCode ierr)
+{
+  PetscFunctionBegin;
+  PetscCheck(!ierr, PETSC_COMM_SELF, PETSC_ERR_MEM, "%s: %s: not enough memory to read the dataset", f->name, path);
+  PetscFunctionReturn(0);
+}
+
+/* The number of links in group path: what a count read from an attribute (n_sims, n_steps,
+   n_terms) is checked against before anything is allocated for it. */
+PETSC_INTERN PetscErrorCode MSH5CountLinks(MSH5File *f, const char path[], PetscInt *n)
+{
+  H5G_info_t info;
+  PetscBool  is_group;
+
+  PetscFunctionBegin;
+  PetscCall(MSH5IsGroup(f, path, &is_group));
+  PetscCheck(is_group, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: expected a group, found a dataset", f->name, path);
+  MSH5Call(H5Gget_info_by_name(f->id, path, &info, H5P_DEFAULT), f->name, path, "query the group");
+  *n = (PetscInt)PetscMin(info.nlinks, (hsize_t)PETSC_MAX_INT);
+  PetscFunctionReturn(0);
+}
+
+/* Checks that the object at path has exactly one hard link, so that a reader following links
+   reads it once: a second link would let a small file repeat a group without bound. */
+PETSC_INTERN PetscErrorCode MSH5CheckSingleLink(MSH5File *f, const char path[])
+{
+  H5O_info_t info;
+  PetscBool  exists;
+
+  PetscFunctionBegin;
+  PetscCall(MSH5Exists(f, path, &exists));
+  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: missing", f->name, path);
+  MSH5Call(H5Oget_info_by_name(f->id, path, &info, H5P_DEFAULT), f->name, path, "query the object");
+  PetscCheck(info.rc == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: the group has %u links, expected one (a linked copy would be read again)", f->name, path, info.rc);
+  PetscFunctionReturn(0);
+}
+
+/* Checks that an unfiltered dataset stores every byte its shape needs (no unwritten extent). */
+static PetscErrorCode MSH5CheckStorage(MSH5File *f, const char path[], hid_t dset, hid_t space)
+{
+  hid_t   dcpl;
+  int     nfilters;
+  hsize_t stored, needed;
+
+  PetscFunctionBegin;
+  dcpl = H5Dget_create_plist(dset);
+  MSH5Call(dcpl, f->name, path, "read the dataset's layout");
+  nfilters = H5Pget_nfilters(dcpl);
+  MSH5Call(H5Pclose(dcpl), f->name, path, "close a property list");
+  MSH5Call(nfilters, f->name, path, "read the dataset's filters");
+  if (nfilters > 0) PetscFunctionReturn(0);
+  stored = H5Dget_storage_size(dset);
+  needed = (hsize_t)H5Sget_simple_extent_npoints(space) * 8;
+  PetscCheck(stored >= needed, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: the file stores %llu bytes of the %llu its shape needs (unwritten or damaged dataset)", f->name, path, (unsigned long long)stored, (unsigned long long)needed);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode MSH5CheckType(MSH5File *f, const char path[], hid_t dtype, MSH5Type want)
 {
   H5T_class_t cls  = H5Tget_class(dtype);
@@ -69,6 +128,7 @@ PETSC_INTERN PetscErrorCode MSH5GetShape(MSH5File *f, const char path[], MSH5Typ
     PetscCheck(hdims[k] > 0 && hdims[k] < (hsize_t)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, dimension %" PetscInt_FMT " has length %llu", f->name, path, k, (unsigned long long)hdims[k]);
     dims[k] = (PetscInt)hdims[k];
   }
+  PetscCall(MSH5CheckStorage(f, path, dset, space));
   MSH5Call(H5Sclose(space), f->name, path, "close the dataspace");
   MSH5Call(H5Dclose(dset), f->name, path, "close the dataset");
   PetscFunctionReturn(0);
@@ -121,8 +181,7 @@ PETSC_INTERN PetscErrorCode MSH5ReadIndices(MSH5File *f, const char path[], Pets
   PetscFunctionBegin;
   dset = H5Dopen2(f->id, path, H5P_DEFAULT);
   MSH5Call(dset, f->name, path, "open the dataset");
-  PetscCall(PetscMalloc1(n, &raw));
-  PetscCall(PetscMalloc1(n, &idx));
+  PetscCall(MSH5Memory(f, path, PetscMalloc2(n, &raw, n, &idx)));
   status = H5Dread(dset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
   for (PetscInt k = 0; status >= 0 && k < n && bad < 0; k++) {
     if (raw[k] < 0 || raw[k] >= bound) {
@@ -131,12 +190,11 @@ PETSC_INTERN PetscErrorCode MSH5ReadIndices(MSH5File *f, const char path[], Pets
     }
     idx[k] = (PetscInt)raw[k];
   }
-  PetscCall(PetscFree(raw));
-  if (status < 0 || bad >= 0) PetscCall(PetscFree(idx));
-  MSH5Call(status, f->name, path, "read the data (truncated file?)");
   MSH5Call(H5Dclose(dset), f->name, path, "close the dataset");
+  if (status >= 0 && bad < 0) PetscCall(MSH5Memory(f, path, ISCreateGeneral(PETSC_COMM_SELF, n, idx, PETSC_COPY_VALUES, is)));
+  PetscCall(PetscFree2(raw, idx));
+  MSH5Call(status, f->name, path, "read the data (truncated file?)");
   PetscCheck(bad < 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: index %lld at position %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", f->name, path, value, bad, bound);
-  PetscCall(ISCreateGeneral(PETSC_COMM_SELF, n, idx, PETSC_OWN_POINTER, is));
   PetscFunctionReturn(0);
 }
 

@@ -19,13 +19,23 @@ static PetscErrorCode MSH5Begin(const char file[], MSH5File *f)
   PetscFunctionReturn(0);
 }
 
+/* Seconds a read of a file may take before the file is declared corrupt. */
+#define MS_H5_READ_TIMEOUT 60.0
+
+/* Opens a file for reading after its structure passed MSH5CheckStructure(), with the watchdog
+   armed until MSH5Close(); -problem_read_timeout sets both time limits (seconds, default 60). */
 PETSC_INTERN PetscErrorCode MSH5OpenRead(const char file[], MSH5File *f)
 {
-  htri_t is_hdf5;
+  htri_t    is_hdf5;
+  PetscReal timeout = MS_H5_READ_TIMEOUT;
 
   PetscFunctionBegin;
   PetscCall(MSH5Begin(file, f));
   PetscCheck(access(file, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: no such file or not readable", file);
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-problem_read_timeout", &timeout, NULL));
+  PetscCheck(timeout > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-problem_read_timeout must be positive, got %g", (double)timeout);
+  PetscCall(MSH5CheckStructure(file, timeout));
+  PetscCall(MSH5WatchdogStart(f, timeout));
   is_hdf5 = H5Fis_hdf5(file);
   PetscCheck(is_hdf5 > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: not an HDF5 file", file);
   f->id = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -76,6 +86,7 @@ PETSC_INTERN PetscErrorCode MSH5Close(MSH5File *f)
   PetscFunctionBegin;
   if (!f->active) PetscFunctionReturn(0);
   f->active = PETSC_FALSE;
+  PetscCall(MSH5WatchdogStop(f));
   if (f->id < 0) {
     MSH5Call(H5Eset_auto2(H5E_DEFAULT, f->saved_func, f->saved_data), f->name, "/", "restore HDF5 error printing");
     PetscFunctionReturn(0);

@@ -25,11 +25,17 @@ typedef struct {
   const char  *name;
   H5E_auto2_t  saved_func; /* HDF5's error printer, restored on close */
   void        *saved_data;
-  PetscBool    active; /* between MSH5Open*() and MSH5Close() */
+  PetscBool    active;   /* between MSH5Open*() and MSH5Close() */
+  void        *watchdog; /* a file opened for reading: its armed watchdog (h5check.c), until MSH5Close() */
 } MSH5File;
-#define MS_H5_FILE_INITIALIZER(name) {H5I_INVALID_HID, (name), NULL, NULL, PETSC_FALSE}
+#define MS_H5_FILE_INITIALIZER(file) {.id = H5I_INVALID_HID, .name = (file)}
 
 PETSC_INTERN PetscErrorCode MSH5OpenRead(const char[], MSH5File *);
+/* Damaged files (h5check.c): the structure walked in a child process under a time limit, and a
+   watchdog ending the process with one line if a read of f still gets stuck. */
+PETSC_INTERN PetscErrorCode MSH5CheckStructure(const char[], PetscReal);
+PETSC_INTERN PetscErrorCode MSH5WatchdogStart(MSH5File *, PetscReal);
+PETSC_INTERN PetscErrorCode MSH5WatchdogStop(MSH5File *);
 PETSC_INTERN PetscErrorCode MSH5CreateSerial(const char[], MSH5File *);
 PETSC_INTERN PetscErrorCode MSH5OpenWriteSerial(const char[], MSH5File *);
 PETSC_INTERN PetscErrorCode MSH5OpenParallel(MPI_Comm, const char[], PetscBool, MSH5File *);
@@ -39,6 +45,9 @@ PETSC_INTERN PetscErrorCode MSH5WithFile(const char[], MSH5Fn, void *);
 
 PETSC_INTERN PetscErrorCode MSH5Exists(MSH5File *, const char[], PetscBool *);
 PETSC_INTERN PetscErrorCode MSH5IsGroup(MSH5File *, const char[], PetscBool *);
+PETSC_INTERN PetscErrorCode MSH5Memory(MSH5File *, const char[], PetscErrorCode);
+PETSC_INTERN PetscErrorCode MSH5CountLinks(MSH5File *, const char[], PetscInt *);
+PETSC_INTERN PetscErrorCode MSH5CheckSingleLink(MSH5File *, const char[]);
 PETSC_INTERN PetscErrorCode MSH5GetShape(MSH5File *, const char[], MSH5Type, PetscInt, PetscInt[]);
 PETSC_INTERN PetscErrorCode MSH5ReadReal(MSH5File *, const char[], PetscInt, PetscScalar[]);
 PETSC_INTERN PetscErrorCode MSH5ReadIndices(MSH5File *, const char[], PetscInt, PetscInt, IS *);

@@ -1,6 +1,10 @@
 /* Map chains in problem files: group MAP with attribute n_steps and sub-groups step_0, step_1, ...
    in the order applied, each with attributes type, n_in, n_out and its type's datasets. */
+#include <string.h>
 #include "io/ioformat.h"
+
+/* Deepest nesting of sum steps (a sum term holding a sum ...) a reader follows. */
+#define MS_IO_MAX_SUM_DEPTH 32
 
 typedef PetscErrorCode (*MSIOMapReadFn)(MSH5File *, const char[], PetscInt, PetscInt, MSMap);
 typedef PetscErrorCode (*MSIOMapWriteFn)(MSH5File *, const char[], const MSMapSpec *);
@@ -183,15 +187,33 @@ static PetscErrorCode MSIOReadSumTerms(MSH5File *f, const char path[], PetscInt 
   PetscFunctionReturn(0);
 }
 
+/* The number of sum terms that enclose path ("/term_" components). */
+static PetscErrorCode MSIOSumDepth(const char path[], PetscInt *depth)
+{
+  const char *at = path;
+
+  PetscFunctionBegin;
+  *depth = 0;
+  while ((at = strstr(at, "/term_"))) {
+    (*depth)++;
+    at++;
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode MSIOReadSum(MSH5File *f, const char path[], PetscInt n_in, PetscInt n_out, MSMap map)
 {
-  PetscInt       n_terms;
+  PetscInt       n_terms, depth, links;
   MSMap         *terms;
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
+  PetscCall(MSIOSumDepth(path, &depth));
+  PetscCheck(depth < MS_IO_MAX_SUM_DEPTH, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: sum steps nested %" PetscInt_FMT " deep, at most %d are read", f->name, path, depth + 1, MS_IO_MAX_SUM_DEPTH);
   PetscCall(MSH5ReadAttrInt(f, path, "n_terms", &n_terms));
   PetscCheck(n_terms > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: n_terms must be at least 1", f->name, path);
+  PetscCall(MSH5CountLinks(f, path, &links));
+  PetscCheck(n_terms <= links, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: n_terms = %" PetscInt_FMT " but the group holds %" PetscInt_FMT " terms", f->name, path, n_terms, links);
   PetscCall(PetscCalloc1(n_terms, &terms));
   ierr = MSIOReadSumTerms(f, path, n_in, n_out, n_terms, terms);
   if (!ierr) ierr = MSMapSumSetMaps(map, n_terms, terms);
@@ -251,6 +273,7 @@ static PetscErrorCode MSIOReadStep(MSH5File *f, const char path[], PetscInt n_in
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
+  PetscCall(MSH5CheckSingleLink(f, path));
   PetscCall(MSH5ReadAttrString(f, path, "type", type, sizeof(type)));
   PetscCall(MSIOFindMapType(f, path, type, &which));
   PetscCall(MSH5ReadAttrInt(f, path, "n_in", &file_n_in));
@@ -284,13 +307,16 @@ static PetscErrorCode MSIOReadSteps(MSH5File *f, const char path[], PetscInt n_i
    or a sum step's input); nothing is left allocated on failure. */
 PETSC_INTERN PetscErrorCode MSIOReadMap(MSH5File *f, const char path[], PetscInt n_in, MSMap *map)
 {
-  PetscInt       n_steps;
+  PetscInt       n_steps, links;
   MSMap         *steps;
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
+  PetscCall(MSH5CheckSingleLink(f, path));
   PetscCall(MSH5ReadAttrInt(f, path, "n_steps", &n_steps));
   PetscCheck(n_steps > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: n_steps must be at least 1", f->name, path);
+  PetscCall(MSH5CountLinks(f, path, &links));
+  PetscCheck(n_steps <= links, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: n_steps = %" PetscInt_FMT " but the group holds %" PetscInt_FMT " steps", f->name, path, n_steps, links);
   PetscCall(PetscCalloc1(n_steps, &steps));
   ierr = MSIOReadSteps(f, path, n_in, n_steps, steps);
   if (!ierr && n_steps == 1) {

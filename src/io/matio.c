@@ -11,11 +11,11 @@ static PetscErrorCode MSIOReadDense(MSH5File *f, const char path[], Mat *A)
 
   PetscFunctionBegin;
   PetscCall(MSH5GetShape(f, path, MS_H5_FLOAT64, 2, dims));
-  PetscCall(PetscMalloc1((size_t)dims[0] * dims[1], &buf));
+  PetscCall(MSH5Memory(f, path, PetscMalloc1((size_t)dims[0] * dims[1], &buf)));
   ierr = MSH5ReadReal(f, path, dims[0] * dims[1], buf);
+  if (!ierr) ierr = MSH5Memory(f, path, MatCreateSeqDense(PETSC_COMM_SELF, dims[0], dims[1], NULL, A));
   if (ierr) PetscCall(PetscFree(buf));
   PetscCall(ierr);
-  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, dims[0], dims[1], NULL, A));
   PetscCall(MatDenseGetArrayWrite(*A, &a));
   for (PetscInt i = 0; i < dims[0]; i++)
     for (PetscInt j = 0; j < dims[1]; j++) a[(size_t)j * dims[0] + i] = buf[(size_t)i * dims[1] + j];
@@ -55,7 +55,7 @@ static PetscErrorCode MSIOReadCSRArrays(MSH5File *f, const char path[], PetscInt
   PetscCall(PetscSNPrintf(name, sizeof(name), "%s/data", path));
   PetscCall(MSH5GetShape(f, name, MS_H5_FLOAT64, 1, &len));
   PetscCheck(len == nnz, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: wrong shape, %" PetscInt_FMT " entries, indptr says %" PetscInt_FMT, f->name, name, len, nnz);
-  PetscCall(PetscMalloc1(nnz, &csr->data));
+  PetscCall(MSH5Memory(f, name, PetscMalloc1(nnz, &csr->data)));
   PetscCall(MSH5ReadReal(f, name, nnz, csr->data));
   PetscFunctionReturn(0);
 }
@@ -79,7 +79,7 @@ static PetscErrorCode MSIOReadCSR(MSH5File *f, const char path[], Mat *A)
     PetscCall(MatCreate(PETSC_COMM_SELF, A));
     PetscCall(MatSetSizes(*A, n_rows, n_cols, n_rows, n_cols));
     PetscCall(MatSetType(*A, MATSEQAIJ));
-    PetscCall(MatSeqAIJSetPreallocationCSR(*A, ptr, cols, csr.data));
+    PetscCall(MSH5Memory(f, path, MatSeqAIJSetPreallocationCSR(*A, ptr, cols, csr.data)));
     PetscCall(ISRestoreIndices(csr.indptr, &ptr));
     PetscCall(ISRestoreIndices(csr.indices, &cols));
   }

@@ -4,15 +4,31 @@
 typedef struct {
   const char *file;
   MSIOShare  *share; /* validated simulations this rank already read */
-  MSH5File    f;     /* opened on the first simulation outside the share */
 } MSIOLoadCtx;
+
+typedef struct {
+  MSIOShare *share;
+  PetscInt   index;
+  MSSim     *sim;
+  MSMap     *map;
+} MSIOLoadRequest;
+
+static PetscErrorCode MSIOLoadReadFn(MSH5File *f, void *ctx)
+{
+  MSIOLoadRequest *req = (MSIOLoadRequest *)ctx;
+  PetscInt         n_data;
+
+  PetscFunctionBegin;
+  PetscCall(MSIOReadSimulation(f, &req->share->info, req->index, req->sim, req->map, &n_data));
+  PetscFunctionReturn(0);
+}
 
 /* Hands over the simulation read during validation, or reads it (already validated elsewhere). */
 static PetscErrorCode MSIOLoadFactory(PetscInt index, MSSim *sim, MSMap *map, void *ctx)
 {
-  MSIOLoadCtx *load = (MSIOLoadCtx *)ctx;
-  MSIOShare   *sh   = load->share;
-  PetscInt     n_data;
+  MSIOLoadCtx    *load = (MSIOLoadCtx *)ctx;
+  MSIOShare      *sh   = load->share;
+  MSIOLoadRequest req  = {sh, index, sim, map};
 
   PetscFunctionBegin;
   if (index >= sh->lo && index < sh->hi) {
@@ -26,8 +42,7 @@ static PetscErrorCode MSIOLoadFactory(PetscInt index, MSSim *sim, MSMap *map, vo
     sh->maps[k] = NULL;
     PetscFunctionReturn(0);
   }
-  if (load->f.id < 0) PetscCall(MSH5OpenRead(load->file, &load->f));
-  PetscCall(MSIOReadSimulation(&load->f, &sh->info, index, sim, map, &n_data));
+  PetscCall(MSH5WithFile(load->file, MSIOLoadReadFn, &req));
   PetscFunctionReturn(0);
 }
 
@@ -102,7 +117,6 @@ PetscErrorCode MSProblemLoad(MPI_Comm comm, const char file[], MSMeta *meta)
   PetscCall(MSIOReadShare(comm, file, PETSC_TRUE, &share));
   load.file  = file;
   load.share = &share;
-  load.f     = (MSH5File)MS_H5_FILE_INITIALIZER(file);
   PetscCall(MSMetaCreate(comm, meta));
   PetscCall(MSMetaSetKind(*meta, share.info.kind));
   if (share.info.kind == MS_META_REPEAT) PetscCall(MSIOLoadRepeatSimulation(comm, file, &share, *meta));
@@ -110,7 +124,6 @@ PetscErrorCode MSProblemLoad(MPI_Comm comm, const char file[], MSMeta *meta)
   if (share.info.kind != MS_META_REPEAT) PetscCall(MSMetaSetCostFunction(*meta, MSIOLoadCost, &load));
   PetscCall(MSMetaSetFromOptions(*meta));
   ierr = MSMetaSetUp(*meta);
-  PetscCall(MSH5Close(&load.f));
   PetscCall(MSIOShareDestroy(&share));
   if (ierr) PetscCall(MSMetaDestroy(meta));
   PetscCall(ierr);
