@@ -9,9 +9,10 @@
   - `metasim sweep` with every farm schedule: /results and /status bitwise equal to the reference;
   - kill -9 of a rank on a remote host during a sweep, then --resume: bitwise equal;
   - a bad input file: one error line, exit 1 on every rank, no output file;
+  - each Check suite given runs and passes on 3 hosts x 2 ranks;
   - after every run nothing is left running on any host, and `down` leaves nothing behind.
 Exits 77 (skipped) when this machine cannot make network namespaces.
-usage: check_multihost.py METASIM WORKDIR
+usage: check_multihost.py METASIM WORKDIR [SUITE...]
 """
 import os
 import re
@@ -30,7 +31,7 @@ import msformat  # noqa: E402
 
 CLUSTER = os.path.join(HERE, "cluster.sh")
 BAD = os.path.join(HERE, "..", "data", "bad")
-metasim, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+metasim, work, suites = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3:]
 NAME = "mh%d" % (os.getpid() % 10 ** 7)
 CONFIGS = [(1, 1), (3, 1), (3, 2)]  # (hosts, ranks per host); the first is the reference
 failures = 0
@@ -59,13 +60,13 @@ def nothing_running():
     return False
 
 
-def mpirun(config, *args, expect_ok=True, opts=(), background=False):
+def mpirun(config, *args, expect_ok=True, opts=(), background=False, program=None):
     hosts, per = config
-    cmd = [CLUSTER, "mpirun", NAME, str(hosts), str(per)] + (list(opts) + ["--"] if opts else []) + [metasim] + [str(a) for a in args]
+    cmd = [CLUSTER, "mpirun", NAME, str(hosts), str(per)] + (list(opts) + ["--"] if opts else []) + [program or metasim] + [str(a) for a in args]
     if background:
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    tag = "%dx%d %s" % (hosts, per, " ".join(str(a) for a in args[:2]))
+    tag = "%dx%d %s" % (hosts, per, " ".join([os.path.basename(program)] if program else [str(a) for a in args[:2]]))
     if expect_ok and r.returncode != 0:
         check(False, "%s exited %d\n%s%s" % (tag, r.returncode, r.stdout, r.stderr))
     check(nothing_running(), "%s: nothing left running on any host" % tag)
@@ -240,6 +241,12 @@ def test_bad_input():
     check(nothing_running(), "bad input: nothing left running on any host")
 
 
+def test_suites():
+    for suite in suites:
+        r = mpirun(CONFIGS[-1], program=os.path.abspath(suite))
+        check(r.returncode == 0, "%s passes on %dx%d" % ((os.path.basename(suite),) + CONFIGS[-1]))
+
+
 def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -260,6 +267,7 @@ def main():
         ref = test_sweeps()
         test_kill_resume(ref)
         test_bad_input()
+        test_suites()
     finally:
         down = cluster("down", NAME)
         namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
