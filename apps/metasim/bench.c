@@ -19,7 +19,8 @@ static const char MSAppBenchHelp[] =
   "and prints one JSON object per case on stdout. ARGS pass to the benchmark (see its -help).\n"
   "The programs are looked up in METASIM_BENCH_DIR, else next to this program: <build>/benchmarks\n"
   "in a build tree, <folder of metasim>/" METASIM_BIN_TO_BENCHDIR " in an installed tree.\n"
-  "MPIEXEC names the launcher (default mpiexec).\n";
+  "MPIEXEC names the launcher and its options (default mpiexec; in a Slurm job step:\n"
+  "MPIEXEC=\"srun --overlap\", see docs/cluster.md).\n";
 
 /* The directory of the benchmark programs: $METASIM_BENCH_DIR, else <dir of this program>/../benchmarks
    when that exists (a build tree), else <dir of this program>/METASIM_BIN_TO_BENCHDIR (installed). */
@@ -80,32 +81,37 @@ static void BenchCleanEnvironment(void)
   }
 }
 
-/* Runs mpiexec -n np --oversubscribe prog args... and waits for it. */
+/* Runs $MPIEXEC -n np --oversubscribe prog args... and waits for it. MPIEXEC may hold several
+   words separated by spaces (a launcher and its options, e.g. "srun --overlap" inside a Slurm
+   job step). */
 static PetscErrorCode BenchLaunch(const char prog[], const char np[], int nargs, char **args)
 {
-  const char *mpiexec = getenv("MPIEXEC") ? getenv("MPIEXEC") : "mpiexec";
-  char      **argv;
-  pid_t       pid;
-  int         status;
+  char  *launcher, *word, *save = NULL;
+  char **argv;
+  int    n = 0, status;
+  pid_t  pid;
 
   PetscFunctionBegin;
-  PetscCall(PetscCalloc1(nargs + 6, &argv));
-  argv[0] = (char *)mpiexec;
-  argv[1] = (char *)"-n";
-  argv[2] = (char *)np;
-  argv[3] = (char *)"--oversubscribe";
-  argv[4] = (char *)prog;
-  for (int k = 0; k < nargs; k++) argv[5 + k] = args[k];
+  PetscCall(PetscStrallocpy(getenv("MPIEXEC") && getenv("MPIEXEC")[0] ? getenv("MPIEXEC") : "mpiexec", &launcher));
+  PetscCall(PetscCalloc1(strlen(launcher) / 2 + nargs + 6, &argv));
+  for (word = strtok_r(launcher, " ", &save); word; word = strtok_r(NULL, " ", &save)) argv[n++] = word;
+  PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "MPIEXEC names no launcher");
+  argv[n++] = (char *)"-n";
+  argv[n++] = (char *)np;
+  argv[n++] = (char *)"--oversubscribe";
+  argv[n++] = (char *)prog;
+  for (int k = 0; k < nargs; k++) argv[n++] = args[k];
   PetscCheck(fflush(stdout) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot flush stdout");
   pid = fork();
-  PetscCheck(pid >= 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot start %s", mpiexec);
+  PetscCheck(pid >= 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot start %s", argv[0]);
   if (pid == 0) {
     BenchCleanEnvironment();
-    execvp(mpiexec, argv);
+    execvp(argv[0], argv);
     _exit(127);
   }
   PetscCheck(waitpid(pid, &status, 0) == pid, PETSC_COMM_SELF, PETSC_ERR_SYS, "lost the benchmark process %s", prog);
   PetscCall(PetscFree(argv));
+  PetscCall(PetscFree(launcher));
   PetscCheck(WIFEXITED(status) && WEXITSTATUS(status) == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "%s at %s rank(s) failed (exit status %d)", prog, np, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   PetscFunctionReturn(0);
 }
