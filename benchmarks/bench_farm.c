@@ -16,12 +16,17 @@
 #define MIXED_SHORT_S 0.02
 #define MIXED_LONG_S  1.0
 
-static double Now(void)
+static double Clock(clockid_t id)
 {
   struct timespec ts;
 
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(id, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double Now(void)
+{
+  return Clock(CLOCK_MONOTONIC);
 }
 
 /* Busy work for the given microseconds (what a compute-bound task does to a core). */
@@ -57,12 +62,13 @@ static PetscErrorCode SleepTask(MSFarmTask *task, PetscScalar *out, void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* Seconds for one map of n tasks, all ranks, results on rank 0. */
-static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *seconds, MSFarmCounter *counter)
+/* Seconds for one map of n tasks, all ranks, results on rank 0, and the processor time of all
+   ranks (every thread) in it. */
+static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *seconds, double *cpu_seconds, MSFarmCounter *counter)
 {
   MSFarm       farm;
   PetscScalar *res;
-  double       t0;
+  double       t0, c0;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(n, &res));
@@ -72,33 +78,39 @@ static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *se
   PetscCall(MSFarmGetCounter(farm, counter));
   PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
   t0 = MPI_Wtime();
+  c0 = Clock(CLOCK_PROCESS_CPUTIME_ID);
   PetscCall(MSFarmMap(farm, fn, ctx, MS_FARM_RESULTS_ROOT, res));
-  *seconds = MPI_Wtime() - t0;
+  *cpu_seconds = Clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
+  *seconds     = MPI_Wtime() - t0;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, seconds, 1, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, cpu_seconds, 1, MPI_DOUBLE, MPI_SUM, PETSC_COMM_WORLD));
   PetscCall(MSFarmDestroy(&farm));
   PetscCall(PetscFree(res));
   PetscFunctionReturn(0);
 }
 
-/* The baseline: the same tasks in a plain loop on one rank. */
-static double TimeLoop(PetscInt n, double us)
+/* The baseline: the same tasks in a plain loop on one rank; its processor time in *cpu. */
+static double TimeLoop(PetscInt n, double us, double *cpu)
 {
   volatile double sink = 0;
-  double          t0   = Now();
+  double          t0 = Now(), c0 = Clock(CLOCK_PROCESS_CPUTIME_ID);
 
   for (PetscInt k = 0; k < n; k++) {
     Spin(us);
     sink += (double)k;
   }
   (void)sink;
+  *cpu = Clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
   return Now() - t0;
 }
 
-static PetscErrorCode Report(const char *kind, MSFarmCounter counter, PetscMPIInt size, double us, PetscInt n, double farm_s, double loop_s)
+/* cpu_overhead_us_per_task: processor time of all ranks minus that of the serial loop, per task
+   (less sensitive than the wall-clock figures to other jobs on a shared machine). */
+static PetscErrorCode Report(const char *kind, MSFarmCounter counter, PetscMPIInt size, double us, PetscInt n, double farm_s, double loop_s, double farm_cpu, double loop_cpu)
 {
   PetscFunctionBegin;
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"%s\", \"impl\": \"MSFarm\", \"counter\": \"%s\", \"ranks\": %d, \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"serial_seconds\": %.6e, \"overhead_us_per_task\": %.4f, \"efficiency\": %.4f}\n", kind, MSFarmCounters[counter], (int)size, us, n, farm_s, loop_s,
-                        1e6 * farm_s * size / (double)n - us, 1e-6 * us * (double)n / (size * farm_s)));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"%s\", \"impl\": \"MSFarm\", \"counter\": \"%s\", \"ranks\": %d, \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"serial_seconds\": %.6e, \"overhead_us_per_task\": %.4f, \"efficiency\": %.4f, \"cpu_seconds\": %.6e, \"serial_cpu_seconds\": %.6e, \"cpu_overhead_us_per_task\": %.4f}\n", kind, MSFarmCounters[counter], (int)size, us, n, farm_s, loop_s,
+                        1e6 * farm_s * size / (double)n - us, 1e-6 * us * (double)n / (size * farm_s), farm_cpu, loop_cpu, 1e6 * (farm_cpu - loop_cpu) / (double)n));
   PetscFunctionReturn(0);
 }
 
@@ -127,7 +139,7 @@ static PetscErrorCode MixedBound(PetscInt n, PetscInt chunk, PetscInt workers, d
 static PetscErrorCode Mixed(PetscMPIInt size)
 {
   PetscInt      n = 600, chunk = 1;
-  double        farm_s, bound_s = 0, total = 0;
+  double        farm_s, farm_cpu, bound_s = 0, total = 0;
   MSFarmCounter counter;
   PetscBool     set;
 
@@ -136,9 +148,9 @@ static PetscErrorCode Mixed(PetscMPIInt size)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-farm_chunk", &chunk, &set));
   if (!set) PetscCall(PetscOptionsSetValue(NULL, "-farm_chunk", "1"));
   for (PetscInt k = 0; k < n; k++) total += MixedSeconds(k);
-  PetscCall(TimeMap(n, SleepTask, NULL, &farm_s, &counter));
+  PetscCall(TimeMap(n, SleepTask, NULL, &farm_s, &farm_cpu, &counter));
   PetscCall(MixedBound(n, chunk, counter == MS_FARM_COUNTER_SERVER && size > 1 ? size - 1 : size, &bound_s));
-  PetscCall(Report("mixed", counter, size, 1e6 * total / (double)n, n, farm_s, total));
+  PetscCall(Report("mixed", counter, size, 1e6 * total / (double)n, n, farm_s, total, farm_cpu, 0));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"mixed_bound\", \"counter\": \"%s\", \"ranks\": %d, \"n_tasks\": %" PetscInt_FMT ", \"chunk\": %" PetscInt_FMT ", \"seconds\": %.6e, \"bound_seconds\": %.6e, \"efficiency_vs_bound\": %.4f}\n", MSFarmCounters[counter], (int)size, n, chunk, farm_s, bound_s, bound_s / farm_s));
   PetscFunctionReturn(0);
 }
@@ -168,21 +180,21 @@ int main(int argc, char **argv)
   /* overhead and efficiency against task duration */
   for (size_t d = 0; d < sizeof(durations) / sizeof(durations[0]); d++) {
     PetscInt n = (PetscInt)PetscMax(20 * size, work / (1e-6 * durations[d]));
-    double   farm_s, loop_s = 0, us = durations[d];
+    double   farm_s, farm_cpu, loop[2] = {0, 0}, us = durations[d];
 
-    PetscCall(TimeMap(n, SpinTask, &us, &farm_s, &counter));
-    if (rank == 0) loop_s = TimeLoop(n, durations[d]);
-    PetscCallMPI(MPI_Bcast(&loop_s, 1, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
-    PetscCall(Report("duration", counter, size, durations[d], n, farm_s, loop_s));
+    PetscCall(TimeMap(n, SpinTask, &us, &farm_s, &farm_cpu, &counter));
+    if (rank == 0) loop[0] = TimeLoop(n, durations[d], &loop[1]);
+    PetscCallMPI(MPI_Bcast(loop, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
+    PetscCall(Report("duration", counter, size, durations[d], n, farm_s, loop[0], farm_cpu, loop[1]));
   }
   /* time against number of tasks for 10 us tasks: where parallel starts to win */
   for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
-    double farm_s, loop_s = 0;
+    double farm_s, farm_cpu, loop[2] = {0, 0};
 
-    PetscCall(TimeMap(counts[c], SpinTask, &ten_us, &farm_s, &counter));
-    if (rank == 0) loop_s = TimeLoop(counts[c], 10);
-    PetscCallMPI(MPI_Bcast(&loop_s, 1, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
-    PetscCall(Report("count", counter, size, ten_us, counts[c], farm_s, loop_s));
+    PetscCall(TimeMap(counts[c], SpinTask, &ten_us, &farm_s, &farm_cpu, &counter));
+    if (rank == 0) loop[0] = TimeLoop(counts[c], 10, &loop[1]);
+    PetscCallMPI(MPI_Bcast(loop, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
+    PetscCall(Report("count", counter, size, ten_us, counts[c], farm_s, loop[0], farm_cpu, loop[1]));
   }
   PetscCall(PetscFinalize());
   return 0;
