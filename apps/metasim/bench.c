@@ -16,8 +16,9 @@ static const char MSAppBenchHelp[] =
   "and prints one JSON object per case on stdout. ARGS pass to the benchmark (see its -help).\n"
   "The programs are looked up in METASIM_BENCH_DIR, else next to this program: <build>/benchmarks\n"
   "in a build tree, <folder of metasim>/" METASIM_BIN_TO_BENCHDIR " in an installed tree.\n"
-  "METASIM_LAUNCHER gives the launcher's words, {np} for the rank count (default\n"
-  "\"mpiexec -n {np} --oversubscribe\"; MPIEXEC alone renames mpiexec).\n";
+  "MPIEXEC names the launcher and its options (default mpiexec; in a Slurm job step:\n"
+  "MPIEXEC=\"srun --overlap\", see docs/cluster.md), run as \"$MPIEXEC -n N --oversubscribe\";\n"
+  "METASIM_LAUNCHER replaces all of it, {np} standing for the rank count.\n";
 
 static PetscErrorCode BenchList(const char dir[])
 {

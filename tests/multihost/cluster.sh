@@ -146,9 +146,11 @@ cmd_mpirun() {
   [ $# -gt 0 ] || die "no command to run"
   sub=$(cat "$dir/subnet")
   for i in $(seq 1 "$hosts"); do echo "$name-h$i slots=$per"; done > "$dir/hostfile"
-  # Ranks on other hosts get only what mpirun forwards (as with ssh): the settings they need, and
-  # every variable named in CLUSTER_FORWARD.
-  local fwd=(OPENBLAS_NUM_THREADS)
+  # Ranks on other hosts get only what mpirun forwards (as with ssh): the OPENBLAS_* settings (the
+  # BLAS kernels, e.g. OPENBLAS_CORETYPE, decide the last bits of dense products: the same on
+  # every host or results differ between hosts), and every variable named in CLUSTER_FORWARD.
+  local fwd
+  mapfile -t fwd < <(compgen -e | grep '^OPENBLAS_' || true)
   for v in ${CLUSTER_FORWARD:-}; do fwd+=("$v"); done
   local xs=()
   for v in "${fwd[@]}"; do [ -z "${!v+set}" ] || xs+=(-x "$v"); done
