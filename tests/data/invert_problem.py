@@ -46,3 +46,11 @@ def problem(nx=16, ny=12, band=4, data_per_band=48, noise=1.0, seed=7, mesh=True
     if mesh:
         p["mesh"] = [nx, ny]
     return p
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: invert_problem.py OUT.h5   (writes the synthetic 16 x 12 problem)")
+    msformat.write_problem(sys.argv[1], problem())
