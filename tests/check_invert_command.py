@@ -7,6 +7,7 @@ usage: check_invert_command.py METASIM NP WORKDIR
   stages (beta falls by the cooling factor per stage), and recover the true model to 0.3 relative;
   OUT holds /m and one /history row per iteration;
 - at NP ranks the Gauss-Newton model equals the 1-rank one to 1e-6 relative;
+- --cooling-rate 2 limits each stage to 2 TAO iterations;
 - a run stopped after 2 stages (exit 1, target not reached) and continued with --resume ends
   bitwise at the model of the run that was not interrupted, with the same history;
 - bad inputs exit 1 with one line naming the cause and leave no OUT: no /data/dobs, a mesh that
@@ -77,6 +78,18 @@ for name, args in (("blmvm", []), ("gauss-newton", GAUSS_NEWTON)):
     check(s["stages_done"] >= 2 and np.allclose(betas, 1000.0 / 4.0 ** np.arange(len(betas)), rtol=1e-12), "%s: beta per stage %s" % (name, betas))
     check(abs(h[-1, 2] - s["phi_d"]) <= 1e-12 * s["phi_d"] and h[-1, 2] < h[0, 2] / 10, "%s: phi_d %.4g -> %.4g" % (name, h[0, 2], h[-1, 2]))
     check("stage" in r.stdout and "phi_d" in r.stdout and len(r.stdout.splitlines()) >= h.shape[0] + 2, "%s: the iteration table is printed" % name)
+
+# --cooling-rate K: at most K TAO iterations per stage, so more stages reach the target.
+out = path("rate_np%d.h5" % nranks)
+r = invert(nranks, problem, out, SCHEDULE + ["--cooling-rate", "2", "-q"])
+if r.returncode == 0 and "blmvm" in runs:
+    s = result(out)
+    h = s["history"]
+    per_stage = [h[h[:, 0] == st][:, 1].max() - h[h[:, 0] == st][:, 1].min() for st in range(int(s["stages_done"]))]
+    check(max(per_stage) == 2 and s["iterations"] < runs["blmvm"]["iterations"] and s["target_reached"] == 1,
+          "--cooling-rate 2: iterations per stage %s (%d in all, %d without a limit)" % ([int(x) for x in per_stage], s["iterations"], runs["blmvm"]["iterations"]))
+else:
+    check(False, "--cooling-rate 2: exit 0 (%s)" % r.stderr.strip()[-300:])
 
 # Rank independence of the Gauss-Newton model.
 if nranks > 1 and "gauss-newton" in runs:

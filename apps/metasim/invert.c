@@ -37,7 +37,7 @@ static PetscErrorCode InvGetReal(int argc, char **argv, const char name[], Petsc
   *value = dflt;
   if (!text) PetscFunctionReturn(0);
   *value = (PetscReal)strtod(text, &end);
-  PetscCheck(end != text && *end == '\0' && !PetscIsInfOrNanReal(*value) && *value >= lower, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected a finite number >= %g", name, text, (double)lower);
+  PetscCheck(end != text && *end == '\0' && !PetscIsInfOrNanReal(*value) && *value >= lower, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected a finite number >= %.6g", name, text, (double)lower);
   PetscFunctionReturn(0);
 }
 
@@ -179,7 +179,6 @@ static PetscErrorCode Invert(int argc, char **argv)
   if (!run.o.quiet) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim invert: %s: %" PetscInt_FMT " simulations, %" PetscInt_FMT " data; %s stage %" PetscInt_FMT " of %" PetscInt_FMT "\n", run.o.file, n_sims, run.n_data, run.o.resume ? "resuming at" : "starting at", run.stage, run.o.stages));
   PetscCall(InvRunStages(&run));
   if (!run.o.quiet) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: %" PetscInt_FMT " stages, %" PetscInt_FMT " iterations, phi_d %.6e (chi2 %.4g), phi_m %.6e%s\n", run.o.out, run.stage, run.iterations, (double)run.phi_d, (double)(2.0 * run.phi_d / (PetscReal)run.n_data), (double)run.phi_m, run.target_reached ? ", target misfit reached" : ""));
-  PetscCheck(run.target_reached || run.o.target_chi2 == 0.0, PETSC_COMM_WORLD, PETSC_ERR_NOT_CONVERGED, "target chi2 %g not reached after %" PetscInt_FMT " stages (chi2 %.4g); %s holds the last stage, --resume --stages N continues it", (double)run.o.target_chi2, run.stage, (double)(2.0 * run.phi_d / (PetscReal)run.n_data), run.o.out);
   PetscCall(InvHistoryDestroy(&run.history));
   PetscCall(MatDestroy(&run.H));
   PetscCall(InversionObjectiveDestroy(&run.obj));
@@ -191,6 +190,7 @@ static PetscErrorCode Invert(int argc, char **argv)
   PetscCall(VecDestroy(&run.m));
   PetscCall(PetscFree(run.command));
   PetscCall(MSMetaDestroy(&run.meta));
+  PetscCheck(run.target_reached || run.o.target_chi2 == 0.0, PETSC_COMM_WORLD, PETSC_ERR_NOT_CONVERGED, "target chi2 %.6g not reached after %" PetscInt_FMT " stages (chi2 %.4g); %s holds the last stage, --resume --stages N continues it", (double)run.o.target_chi2, run.stage, (double)(2.0 * run.phi_d / (PetscReal)run.n_data), run.o.out);
   PetscFunctionReturn(0);
 }
 
