@@ -8,6 +8,7 @@ usage: check_invert_command.py METASIM NP WORKDIR
   OUT holds /m and one /history row per iteration;
 - at NP ranks the Gauss-Newton model equals the 1-rank one to 1e-6 relative;
 - --cooling-rate 2 limits each stage to 2 TAO iterations;
+- --regularization R (the file's own operator) reproduces the mesh's smoothness;
 - a run stopped after 2 stages (exit 1, target not reached) and continued with --resume ends
   bitwise at the model of the run that was not interrupted, with the same history;
 - bad inputs exit 1 with one line naming the cause and leave no OUT: no /data/dobs, a mesh that
@@ -91,6 +92,23 @@ if r.returncode == 0 and "blmvm" in runs:
 else:
     check(False, "--cooling-rate 2: exit 0 (%s)" % r.stderr.strip()[-300:])
 
+# --regularization NAME: the file's own R (here the mesh's operator, as CSR, in a file without
+# /mesh/shape) gives the mesh run's model.
+if "gauss-newton" in runs:
+    q = dict(p)
+    del q["mesh"]
+    msformat.write_problem(path("user_R.h5"), q)
+    with h5py.File(path("user_R.h5"), "a") as f:
+        msformat.write_matrix(f.create_group("regularization"), "R", invert_problem.smooth_operator(16, 12))
+    out = path("user_R_np%d.h5" % nranks)
+    r = invert(nranks, path("user_R.h5"), out, SCHEDULE + GAUSS_NEWTON + ["--regularization", "R", "-q"])
+    if r.returncode == 0:
+        s = result(out)
+        rel = np.abs(s["m"] - runs["gauss-newton"]["m"]).max() / np.abs(s["m"]).max()
+        check(rel < 1e-8 and s["phi_m"] > 0, "--regularization R: the model of the mesh's operator to %.1e" % rel)
+    else:
+        check(False, "--regularization R: exit 0 (%s)" % r.stderr.strip()[-300:])
+
 # Rank independence of the Gauss-Newton model.
 if nranks > 1 and "gauss-newton" in runs:
     out = path("gauss-newton_np1_ref%d.h5" % nranks)
@@ -137,6 +155,7 @@ msformat.write_problem(path("no_dobs.h5"), q)
 bad("no /data/dobs", path("no_dobs.h5"), [], "/data/dobs")
 msformat.write_problem(path("bad_mesh.h5"), dict(p, mesh=[16, 11]))
 bad("mesh of the wrong size", path("bad_mesh.h5"), [], "/mesh/shape")
+bad("--regularization of a missing matrix", problem, ["--regularization", "nope"], "/regularization/nope")
 bad("--beta0 -1", problem, ["--beta0", "-1"], "--beta0")
 bad("--cooling-factor x", problem, ["--cooling-factor", "x"], "--cooling-factor")
 bad("--stages 0", problem, ["--stages", "0"], "--stages")
