@@ -2,12 +2,14 @@
    For each operation it reports, from the same run: the time through MSMeta, a plain loop doing
    the same products on the same matrices without the framework, and the memory-bandwidth floor
    (bytes of G read / a STREAM-like read bandwidth measured here with every rank reading at once).
+   With -reproducible it also times a second MSMeta in reproducible mode (-meta_reproducible) on
+   the same problem, interleaved with the default one, and reports the ratio.
    Prints one JSON object per (case, maps). Run at several rank counts with mpiexec. */
 #include <metasim.h>
 #include <petscblaslapack.h>
 #include <petsctime.h>
 
-static const char help[] = "MSMeta benchmark: -case a|b|c|all -maps identity|window|both -reps N\n";
+static const char help[] = "MSMeta benchmark: -case a|b|c|all -maps identity|window|both -reps N [-reproducible]\n";
 
 typedef struct {
   const char *name;
@@ -63,34 +65,62 @@ static PetscErrorCode Factory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* Read bandwidth in bytes/s of this rank while every rank reads its own 256 MiB array. */
-static PetscErrorCode MeasureReadBandwidth(PetscReal *bw)
+/* The memory floor: the best bandwidth (bytes/s per rank, every rank at once) of kernels that read
+   memory the way the operations do: OpenBLAS dasum and ddot over a 256 MiB array (vectorised
+   streaming reads), and dgemv and dgemv^T over matrices of G's shape, as many as the rank's
+   simulations (what dpred/Jvec and Jtvec read). The best of them is the floor, so a ratio below 1
+   means the floor is wrong, not that metasim beats memory. Each kernel's figure is reported. */
+typedef struct {
+  PetscReal dasum, ddot, dgemv, dgemvt, best;
+} Floor;
+
+/* Slowest rank's best time over 5 runs of one kernel, all ranks at once. */
+#define FLOOR_TIME(expr, seconds) \
+  do { \
+    PetscReal best_ = 1e30; \
+    for (int rep_ = 0; rep_ < 5; rep_++) { \
+      PetscLogDouble t0_, t1_; \
+      PetscReal      local_, slowest_; \
+      PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD)); \
+      PetscCall(PetscTime(&t0_)); \
+      expr; \
+      PetscCall(PetscTime(&t1_)); \
+      local_ = t1_ - t0_; \
+      PetscCallMPI(MPI_Allreduce(&local_, &slowest_, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD)); \
+      best_ = PetscMin(best_, slowest_); \
+    } \
+    (seconds) = best_; \
+  } while (0)
+
+static PetscErrorCode MeasureFloor(PetscInt n_data, PetscInt n_sub, PetscInt n_mats, Floor *f)
 {
-  const size_t n = (size_t)32 << 20;
-  double         *x, best = 1e30;
-  volatile double sink = 0; /* keeps the reads from being optimized away */
+  const PetscBLASInt n = (PetscBLASInt)32 << 20, one = 1, m = (PetscBLASInt)n_data, k = (PetscBLASInt)n_sub;
+  const PetscScalar  alpha = 1.0, beta = 0.0;
+  PetscScalar       *x, *G, *u, *v;
+  volatile double    sink = 0; /* keeps results alive */
+  PetscReal          t;
+  size_t             gsize = (size_t)n_data * (size_t)n_sub;
 
   PetscFunctionBegin;
+  n_mats = PetscMax(n_mats, 1);
   PetscCall(PetscMalloc1(n, &x));
-  for (size_t i = 0; i < n; i++) x[i] = (double)(i & 1023);
-  for (int rep = 0; rep < 5; rep++) {
-    PetscLogDouble t0, t1;
-    double         s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-
-    PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
-    PetscCall(PetscTime(&t0));
-    for (size_t i = 0; i < n; i += 4) {
-      s0 += x[i];
-      s1 += x[i + 1];
-      s2 += x[i + 2];
-      s3 += x[i + 3];
-    }
-    PetscCall(PetscTime(&t1));
-    sink += s0 + s1 + s2 + s3;
-    best = PetscMin(best, t1 - t0);
-  }
+  PetscCall(PetscMalloc3(gsize * (size_t)n_mats, &G, n_sub, &u, n_data, &v));
+  for (PetscBLASInt i = 0; i < n; i++) x[i] = (double)(i & 1023);
+  for (size_t i = 0; i < gsize * (size_t)n_mats; i++) G[i] = 1.0 / (1.0 + (double)(i % 997));
+  for (PetscInt i = 0; i < n_sub; i++) u[i] = 1.0;
+  for (PetscInt i = 0; i < n_data; i++) v[i] = 1.0;
+  FLOOR_TIME(sink += BLASasum_(&n, x, &one), t);
+  f->dasum = (PetscReal)n * sizeof(PetscScalar) / t;
+  FLOOR_TIME(sink += BLASdot_(&n, x, &one, x, &one), t);
+  f->ddot = (PetscReal)n * sizeof(PetscScalar) / t;
+  FLOOR_TIME(for (PetscInt j = 0; j < n_mats; j++) BLASgemv_("N", &m, &k, &alpha, G + gsize * j, &m, u, &one, &beta, v, &one), t);
+  f->dgemv = (PetscReal)(gsize * (size_t)n_mats * sizeof(PetscScalar)) / t;
+  FLOOR_TIME(for (PetscInt j = 0; j < n_mats; j++) BLASgemv_("T", &m, &k, &alpha, G + gsize * j, &m, v, &one, &beta, u, &one), t);
+  f->dgemvt  = (PetscReal)(gsize * (size_t)n_mats * sizeof(PetscScalar)) / t;
+  sink      += u[0] + v[0];
+  f->best    = PetscMax(PetscMax(f->dasum, f->ddot), PetscMax(f->dgemv, f->dgemvt));
   PetscCall(PetscFree(x));
-  *bw = (double)(n * sizeof(double)) / best;
+  PetscCall(PetscFree3(G, u, v));
   PetscFunctionReturn(0);
 }
 
@@ -205,38 +235,58 @@ static PetscErrorCode TimePlainLoop(MSMeta meta, const Problem *p, Op op, PetscI
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt reps, PetscReal bw)
+static PetscErrorCode CreateMeta(Problem *p, PetscBool reproducible, MSMeta *meta)
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaCreate(PETSC_COMM_WORLD, meta));
+  PetscCall(MSMetaSetFactory(*meta, p->bc->n_sims, Factory, p));
+  PetscCall(MSMetaSetFromOptions(*meta));
+  if (reproducible) PetscCall(MSMetaSetReproducible(*meta, PETSC_TRUE));
+  PetscCall(MSMetaSetUp(*meta));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt reps, PetscBool with_repro)
 {
   Problem     p = {bc, window};
-  MSMeta      meta;
+  MSMeta      meta, repro = NULL;
   Vec         m, v, d, g;
   PetscInt    first, end;
   PetscReal   bytes, floor_s, max_floor_s;
+  Floor       fl = {0, 0, 0, 0, 0};
   PetscMPIInt size;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  PetscCall(MSMetaCreate(PETSC_COMM_WORLD, &meta));
-  PetscCall(MSMetaSetFactory(meta, bc->n_sims, Factory, &p));
-  PetscCall(MSMetaSetFromOptions(meta));
-  PetscCall(MSMetaSetUp(meta));
+  PetscCall(CreateMeta(&p, PETSC_FALSE, &meta));
+  if (with_repro) PetscCall(CreateMeta(&p, PETSC_TRUE, &repro));
   PetscCall(MSMetaCreateVecs(meta, &m, &d));
   PetscCall(VecDuplicate(m, &v));
   PetscCall(VecDuplicate(m, &g));
   PetscCall(VecSet(m, 1.0));
   PetscCall(VecSet(v, 0.5));
   PetscCall(MSMetaGetOwnershipRange(meta, &first, &end));
+  PetscCall(MeasureFloor(bc->n_data, SubLength(&p), end - first, &fl));
   bytes   = (PetscReal)(end - first) * bc->n_data * SubLength(&p) * sizeof(PetscScalar);
-  floor_s = bytes / bw;
+  floor_s = bytes / fl.best;
   PetscCallMPI(MPI_Allreduce(&floor_s, &max_floor_s, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD));
   PetscCall(MSMetaDpred(meta, m, d)); /* warm up: scatter built, pages touched */
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"benchmark\": \"meta\", \"case\": \"%s\", \"maps\": \"%s\", \"ranks\": %d, \"n_sims\": %" PetscInt_FMT ", \"n_data\": %" PetscInt_FMT ", \"n_model\": %" PetscInt_FMT ", \"n_sub\": %" PetscInt_FMT ", \"read_bandwidth_GBps_per_rank\": %.3f, \"floor_seconds\": %.6e, \"ops\": {", bc->name, window ? "window" : "identity", size, bc->n_sims, bc->n_data, bc->n_model, SubLength(&p), (double)(bw / 1e9), (double)max_floor_s));
+  if (repro) PetscCall(MSMetaDpred(repro, m, d));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"benchmark\": \"meta\", \"case\": \"%s\", \"maps\": \"%s\", \"ranks\": %d, \"n_sims\": %" PetscInt_FMT ", \"n_data\": %" PetscInt_FMT ", \"n_model\": %" PetscInt_FMT ", \"n_sub\": %" PetscInt_FMT ", \"floor_GBps_per_rank\": {\"dasum\": %.3f, \"ddot\": %.3f, \"dgemv\": %.3f, \"dgemvT\": %.3f, \"best\": %.3f}, \"floor_seconds\": %.6e, \"ops\": {", bc->name, window ? "window" : "identity", size, bc->n_sims, bc->n_data, bc->n_model, SubLength(&p), (double)(fl.dasum / 1e9), (double)(fl.ddot / 1e9), (double)(fl.dgemv / 1e9), (double)(fl.dgemvt / 1e9), (double)(fl.best / 1e9), (double)max_floor_s));
   for (Op op = OP_DPRED; op < OP_COUNT; op++) {
     PetscReal meta_s = 0, plain_s = 0, per_rank_sims = (PetscReal)bc->n_sims / size;
 
     PetscCall(TimeMeta(meta, op, reps, m, v, d, g, &meta_s));
     PetscCall(TimePlainLoop(meta, &p, op, reps, &plain_s));
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\"%s\": {\"meta_seconds\": %.6e, \"plain_loop_seconds\": %.6e, \"meta_over_floor\": %.3f, \"meta_over_plain\": %.3f, \"overhead_us_per_sim\": %.3f}", op ? ", " : "", op_names[op], (double)meta_s, (double)plain_s, (double)(meta_s / max_floor_s), (double)(meta_s / plain_s), (double)(1e6 * (meta_s - plain_s) / per_rank_sims)));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\"%s\": {\"meta_seconds\": %.6e, \"plain_loop_seconds\": %.6e, \"meta_over_floor\": %.3f, \"meta_over_plain\": %.3f, \"overhead_us_per_sim\": %.3f", op ? ", " : "", op_names[op], (double)meta_s, (double)plain_s, (double)(meta_s / max_floor_s), (double)(meta_s / plain_s), (double)(1e6 * (meta_s - plain_s) / per_rank_sims)));
+    if (repro) {
+      PetscReal repro_s = 0;
+
+      PetscCall(TimeMeta(repro, op, reps, m, v, d, g, &repro_s));
+      PetscCall(TimeMeta(meta, op, reps, m, v, d, g, &meta_s)); /* again, after: the pair brackets the machine's drift */
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, ", \"reproducible_seconds\": %.6e, \"default_seconds_after\": %.6e, \"reproducible_over_default\": %.3f", (double)repro_s, (double)meta_s, (double)(repro_s / meta_s)));
+    }
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "}"));
   }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "}}\n"));
   PetscCall(VecDestroy(&m));
@@ -244,6 +294,7 @@ static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt re
   PetscCall(VecDestroy(&d));
   PetscCall(VecDestroy(&g));
   PetscCall(MSMetaDestroy(&meta));
+  PetscCall(MSMetaDestroy(&repro));
   PetscFunctionReturn(0);
 }
 
@@ -251,14 +302,14 @@ int main(int argc, char **argv)
 {
   char      which[8] = "all", maps[16] = "both";
   PetscInt  reps     = 21;
-  PetscReal bw = 0;
+  PetscBool with_repro = PETSC_FALSE;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-case", which, sizeof(which), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-maps", maps, sizeof(maps), NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-reproducible", &with_repro, NULL));
   PetscCheck(reps > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-reps must be positive");
-  PetscCall(MeasureReadBandwidth(&bw));
   for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
     PetscBool all, match, idm, win;
 
@@ -267,8 +318,8 @@ int main(int argc, char **argv)
     if (!all && !match) continue;
     PetscCall(PetscStrcmp(maps, "window", &win));
     PetscCall(PetscStrcmp(maps, "identity", &idm));
-    if (!win) PetscCall(RunCase(&cases[c], PETSC_FALSE, reps, bw));
-    if (!idm) PetscCall(RunCase(&cases[c], PETSC_TRUE, reps, bw));
+    if (!win) PetscCall(RunCase(&cases[c], PETSC_FALSE, reps, with_repro));
+    if (!idm) PetscCall(RunCase(&cases[c], PETSC_TRUE, reps, with_repro));
   }
   PetscCall(PetscFinalize());
   return 0;

@@ -26,5 +26,5 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/metasim.pc DESTINATION ${CMAKE_INSTALL
 # Python: the problem-file helper, importable as `import msformat` with PYTHONPATH set to this
 # folder (on sys.path already for the /usr/local prefix); plot and table scripts beside it.
 install(FILES tests/data/msformat.py DESTINATION ${METASIM_INSTALL_PYTHONDIR})
-install(PROGRAMS scripts/plot_farm.py scripts/plot_farm_bench.py benchmarks/meta_table.py
+install(PROGRAMS scripts/plot_farm.py scripts/plot_farm_bench.py scripts/scale_report.py benchmarks/meta_table.py
   DESTINATION ${METASIM_INSTALL_SCRIPTDIR})

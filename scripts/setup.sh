@@ -17,23 +17,43 @@ metasim_install_packages() {
     echo "install them with: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
-  echo "== installing ${missing[*]}"
+  echo "== installing ${missing[*]} (a few minutes on a new machine)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 }
 
-# Open MPI refuses to run as root without these; one BLAS thread per rank.
+# Open MPI refuses to run as root without these; one BLAS thread per rank. Ranks that wait yield
+# their core (tests and benchmarks run more ranks than cores, and Open MPI's daemons on other hosts
+# believe their cores are free, so without it every waiting rank busy-polls).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_mpi_yield_when_idle=1
 
 metasim_build() {
   local flags=("-DCMAKE_BUILD_TYPE=${METASIM_BUILD_TYPE:-RelWithDebInfo}" "-DMETASIM_WERROR=${METASIM_WERROR:-ON}")
   [ -n "${METASIM_SANITIZE:-}" ] && flags+=("-DMETASIM_SANITIZE=$METASIM_SANITIZE")
   cmake -S "$METASIM_ROOT" -B "$METASIM_BUILD" "${flags[@]}" > "$METASIM_BUILD.configure.log" 2>&1 \
     || { cat "$METASIM_BUILD.configure.log"; exit 1; }
-  cmake --build "$METASIM_BUILD" -j "$(nproc)" > "$METASIM_BUILD.build.log" 2>&1 \
-    || { grep -Ev '^\[ *[0-9]+%\]' "$METASIM_BUILD.build.log"; echo "metasim: build failed" >&2; exit 1; }
+  if [ -t 1 ] && [ -z "${METASIM_QUIET:-}" ]; then
+    # On a terminal: one status line that follows the build (the whole output goes to the log).
+    echo "== building metasim in $METASIM_BUILD (log: $METASIM_BUILD.build.log)"
+    cmake --build "$METASIM_BUILD" -j "$(nproc)" 2>&1 | tee "$METASIM_BUILD.build.log" | metasim_build_status \
+      || { grep -Ev '^\[ *[0-9]+%\]' "$METASIM_BUILD.build.log"; echo "metasim: build failed" >&2; exit 1; }
+  else
+    cmake --build "$METASIM_BUILD" -j "$(nproc)" > "$METASIM_BUILD.build.log" 2>&1 \
+      || { grep -Ev '^\[ *[0-9]+%\]' "$METASIM_BUILD.build.log"; echo "metasim: build failed" >&2; exit 1; }
+  fi
+}
+
+# Reads make's "[ 42%] Building C object ..." lines and keeps one line on the terminal up to date.
+metasim_build_status() {
+  local line
+  while IFS= read -r line; do
+    if [[ $line =~ ^\[\ *([0-9]+)%\]\ (.*)$ ]]; then
+      printf '\r\033[K[%3s%%] %.70s' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    fi
+  done
+  printf '\r\033[K'
 }
 
 metasim_install_packages

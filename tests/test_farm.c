@@ -1,8 +1,10 @@
-/* MSFarm: Philox known answers, per-task streams, every schedule bitwise against a direct loop
-   (at every rank count the suite runs with), grids, failure capture, streaming callback, joins
+/* MSFarm: Philox known answers, per-task streams, every schedule and counter bitwise against a
+   direct loop (at every rank count the suite runs with), no rank waiting for a busy rank 0, grids, failure capture, streaming callback, joins
    and bad input. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <math.h>
 #include <string.h>
+#include <time.h>
 #include "mstest.h"
 
 #define N_TASKS  103
@@ -154,6 +156,79 @@ START_TEST(test_schedules_bitwise)
       ck_assert(farm == NULL);
     }
   MSCK(PetscFree3(in, ref, res));
+}
+END_TEST
+
+/* Every way of serving the dynamic schedules' counter gives the same bits; rma only where
+   every rank shares one node (one-sided MPI may not reach other hosts). */
+START_TEST(test_counters_bitwise)
+{
+  PetscScalar ref[N_TASKS * OUT_SIZE], res[N_TASKS * OUT_SIZE];
+  TaskCtx     ctx = {0, 0};
+  MPI_Comm    node;
+  int         node_size, one_node;
+
+  MSCK(MPI_Comm_split_type(PETSC_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  MSCK(MPI_Comm_size(node, &node_size));
+  MSCK(MPI_Comm_free(&node));
+  one_node = node_size == ms_test_size;
+  MSCK(MPI_Allreduce(MPI_IN_PLACE, &one_node, 1, MPI_INT, MPI_MIN, PETSC_COMM_WORLD));
+  reference(N_TASKS, NULL, MS_FARM_GRID_FULL, 1, ref);
+  for (int c = MS_FARM_COUNTER_AUTO; c <= MS_FARM_COUNTER_SERVER; c++)
+    for (int s = MS_FARM_DYNAMIC; s <= MS_FARM_GUIDED; s++) {
+      MSFarm farm;
+
+      if (c == MS_FARM_COUNTER_RMA && !one_node) continue;
+      MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+      MSCK(MSFarmSetTasks(farm, N_TASKS, OUT_SIZE));
+      MSCK(MSFarmSetSeed(farm, SEED));
+      MSCK(MSFarmSetSchedule(farm, (MSFarmSchedule)s, 1));
+      MSCK(MSFarmSetCounter(farm, (MSFarmCounter)c));
+      MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
+      ck_assert_msg(memcmp(res, ref, sizeof(res)) == 0, "counter %s, schedule %s: results differ from the direct loop", MSFarmCounters[c], MSFarmSchedules[s]);
+      ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+      MSCK(MSFarmDestroy(&farm));
+    }
+}
+END_TEST
+
+/* Sleeps 2 s in rank 0's first task and 1 ms in every other. */
+static PetscErrorCode TaskRankZeroStalls(MSFarmTask *t, PetscScalar *out, void *ctx)
+{
+  TaskCtx        *c  = (TaskCtx *)ctx;
+  struct timespec ts = {ms_test_rank == 0 && c->calls == 0 ? 2 : 0, ms_test_rank == 0 && c->calls == 0 ? 0 : 1000000};
+
+  PetscFunctionBegin;
+  c->calls++;
+  nanosleep(&ts, NULL);
+  out[0] = (PetscScalar)t->index;
+  PetscFunctionReturn(0);
+}
+
+/* While rank 0 is busy in a long task, the other ranks keep taking tasks: none waits for the
+   counter. (100 tasks of 1 ms take the others about 0.1 s; rank 0's one task takes 2 s.) */
+START_TEST(test_counter_never_waits_for_rank0)
+{
+  PetscScalar res[100];
+  TaskCtx     ctx = {0, 0};
+
+  if (ms_test_size == 1) return;
+  for (int c = MS_FARM_COUNTER_AUTO; c <= MS_FARM_COUNTER_SERVER; c++) {
+    MSFarm   farm;
+    PetscInt rank0_calls;
+
+    if (c == MS_FARM_COUNTER_RMA) continue; /* auto covers it where it works */
+    MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+    MSCK(MSFarmSetTasks(farm, 100, 1));
+    MSCK(MSFarmSetSchedule(farm, MS_FARM_DYNAMIC, 1));
+    MSCK(MSFarmSetCounter(farm, (MSFarmCounter)c));
+    MSCK(MSFarmMap(farm, TaskRankZeroStalls, &ctx, MS_FARM_RESULTS_ROOT, res));
+    rank0_calls = ctx.calls;
+    MSCK(MPI_Bcast(&rank0_calls, 1, MPIU_INT, 0, PETSC_COMM_WORLD));
+    ck_assert_msg(rank0_calls <= 5, "counter %s: rank 0 ran %" PetscInt_FMT " of 100 tasks although its first took 2 s", MSFarmCounters[c], rank0_calls);
+    ck_assert_int_eq(total_calls(&ctx), 100);
+    MSCK(MSFarmDestroy(&farm));
+  }
 }
 END_TEST
 
@@ -343,6 +418,8 @@ Suite *ms_test_suite(void)
   tcase_add_test(tc, test_philox_known_answers);
   tcase_add_test(tc, test_random_streams);
   tcase_add_test(tc, test_schedules_bitwise);
+  tcase_add_test(tc, test_counters_bitwise);
+  tcase_add_test(tc, test_counter_never_waits_for_rank0);
   tcase_add_test(tc, test_grids);
   tcase_add_test(tc, test_failures);
   tcase_add_test(tc, test_result_callback);

@@ -637,6 +637,115 @@ START_TEST(sum_two_linear)
 }
 END_TEST
 
+/* Terms with singleton columns: the squared transpose squares the summed derivative. */
+START_TEST(sum_singleton_terms)
+{
+  const PetscInt reversed[] = {4, 3, 2, 1, 0}, same[] = {0, 1, 2, 3, 4};
+  MSMap          terms[2], map;
+  Vec            m, d, v;
+  PetscScalar   *dv, *vv;
+  PetscBool      single;
+
+  /* u = m + m: M' = 2I, singleton columns, diagonal 4 d */
+  MSCK(MSMapCreateIdentity(PETSC_COMM_SELF, 5, &terms[0]));
+  map = sum_of(2, (MSMap[]){terms[0], terms[0]});
+  MSCK(MSMapHasSingletonColumns(map, &single));
+  ck_assert(single);
+  check_squared_exact(map);
+  MSCK(MSMapCreateVecs(map, &m, &d));
+  MSCK(VecDuplicate(m, &v));
+  MSCK(ms_test_vec_fill(m, 2));
+  MSCK(ms_test_vec_fill(d, 9));
+  MSCK(MSMapSquaredJtvec(map, m, d, v));
+  dv = vec_values(d);
+  vv = vec_values(v);
+  for (PetscInt j = 0; j < 5; j++) ck_assert_msg(PetscAbsScalar(vv[j] - 4.0 * dv[j]) <= 1e-14 * PetscAbsScalar(dv[j]), "column %d: %g, expected 4 d = %g", (int)j, (double)vv[j], (double)(4.0 * dv[j]));
+  check_map_generic(map);
+  MSCK(MSMapDestroy(&map));
+
+  /* exp(m) + P m, P the same rows: still singleton columns */
+  terms[1] = exp_map(5);
+  MSCK(MSMapDestroy(&terms[0]));
+  MSCK(MSMapCreateProjection(PETSC_COMM_SELF, 5, 5, same, &terms[0]));
+  map = sum_of(2, terms);
+  check_squared_exact(map);
+  MSCK(MSMapDestroy(&map));
+  MSCK(MSMapDestroy(&terms[0]));
+
+  /* exp(m) + P m, P reversed: two non-zeros per column except the middle one (not singleton),
+     and the squared transpose is still exact */
+  MSCK(MSMapCreateProjection(PETSC_COMM_SELF, 5, 5, reversed, &terms[0]));
+  map = sum_of(2, terms);
+  MSCK(MSMapHasSingletonColumns(map, &single));
+  ck_assert(!single);
+  check_squared_exact(map);
+  check_map_generic(map);
+  MSCK(MSMapDestroy(&map));
+  MSCK(MSMapDestroy(&terms[0]));
+  MSCK(MSMapDestroy(&terms[1]));
+  MSCK(PetscFree(dv));
+  MSCK(PetscFree(vv));
+  MSCK(VecDestroy(&m));
+  MSCK(VecDestroy(&d));
+  MSCK(VecDestroy(&v));
+}
+END_TEST
+
+/* A meta simulation whose map is u = m + m: the default (composed) JtJ diagonal equals the exact
+   one (-meta_jtjdiag exact) and says it is exact. */
+START_TEST(sum_meta_jtjdiag)
+{
+  const PetscScalar G[15] = {1, 2, 0, -1, 3, 0.5, 0, 4, 1, -2, 2, 1, 1, 0, 0.25};
+  MSMap             id, map;
+  MSSim             sim;
+  MSMeta            meta;
+  Mat               A;
+  Vec               m, d, composed, exact;
+  PetscBool         flag;
+  PetscReal         rel;
+
+  MSCK(MSMapCreateIdentity(PETSC_COMM_SELF, 5, &id));
+  map = sum_of(2, (MSMap[]){id, id});
+  A   = mat_from(3, 5, G, PETSC_TRUE);
+  MSCK(MSSimCreate(PETSC_COMM_SELF, &sim));
+  MSCK(MSSimSetType(sim, MSSIMLINEAR));
+  MSCK(MSSimLinearSetOperator(sim, A));
+  MSCK(MSSimSetUp(sim));
+  MSCK(MSMetaCreate(PETSC_COMM_SELF, &meta));
+  MSCK(MSMetaSetKind(meta, MS_META_STACK));
+  MSCK(MSMetaAddSimulation(meta, sim, map));
+  MSCK(MSMetaSetUp(meta));
+  MSCK(MSMetaCreateVecs(meta, &m, &d));
+  MSCK(ms_test_vec_fill(m, 4));
+  MSCK(VecDuplicate(m, &composed));
+  MSCK(VecDuplicate(m, &exact));
+  MSCK(MSMetaGetJtJDiagonal(meta, m, NULL, composed, &flag));
+  ck_assert_msg(flag, "u = m + m has singleton columns: the composed diagonal is exact");
+  MSCK(MSMetaSetJtJDiagonalMethod(meta, MS_JTJDIAG_EXACT));
+  MSCK(MSMetaGetJtJDiagonal(meta, m, NULL, exact, &flag));
+  ck_assert(flag);
+  MSCK(ms_test_vec_rel_diff(composed, exact, &rel));
+  ck_assert_msg(rel <= 1e-14, "composed JtJ diagonal differs from the exact one: rel %g", (double)rel);
+  /* and the exact one is 4 colsum(G o G) */
+  for (PetscInt j = 0; j < 5; j++) {
+    PetscScalar e, want = 0.0;
+
+    for (PetscInt i = 0; i < 3; i++) want += 4.0 * G[i * 5 + j] * G[i * 5 + j];
+    MSCK(VecGetValues(exact, 1, &j, &e));
+    ck_assert_msg(PetscAbsScalar(e - want) <= 1e-13 * PetscAbsScalar(want), "column %d: %g, expected %g", (int)j, (double)e, (double)want);
+  }
+  MSCK(VecDestroy(&m));
+  MSCK(VecDestroy(&d));
+  MSCK(VecDestroy(&composed));
+  MSCK(VecDestroy(&exact));
+  MSCK(MSMetaDestroy(&meta));
+  MSCK(MSSimDestroy(&sim));
+  MSCK(MatDestroy(&A));
+  MSCK(MSMapDestroy(&map));
+  MSCK(MSMapDestroy(&id));
+}
+END_TEST
+
 START_TEST(sum_bad_input)
 {
   MSMap terms[2], map;
@@ -843,6 +952,8 @@ Suite *ms_test_suite(void)
   tcase_add_test(tc, compose_bad_input);
   tcase_add_test(tc, sum_two_linear);
   tcase_add_test(tc, sum_bad_input);
+  tcase_add_test(tc, sum_singleton_terms);
+  tcase_add_test(tc, sum_meta_jtjdiag);
   tcase_add_test(tc, inject_active);
   tcase_add_test(tc, inject_active_bad_input);
   suite_add_tcase(s, tc);

@@ -160,20 +160,21 @@ START_TEST(factory_builds_only_owned)
 }
 END_TEST
 
-/* Reproducible mode: bitwise equal on 1..size ranks (sub-communicators of this run). */
+/* Reproducible mode: Jtvec, the JtJ diagonal, the data and the misfit value are bitwise equal on
+   1..size ranks (sub-communicators of this run). */
 START_TEST(reproducible_bitwise)
 {
   const MSMetaKind kinds[] = {MS_META_STACK, MS_META_SUM};
 
   for (int k = 0; k < 2; k++) {
-    PetscReal *first[3] = {NULL, NULL, NULL};
+    PetscReal *first[3] = {NULL, NULL, NULL}, first_phi = 0.0;
 
     for (PetscMPIInt c = 1; c <= ms_test_size; c++) {
       MetaProblem p = {kinds[k], 7, 13, PETSC_TRUE, 0};
       MPI_Comm    sub;
       MSMeta      meta;
       Vec         m, d, g, diag;
-      PetscReal  *res[3];
+      PetscReal  *res[3], phi;
 
       MSCK(MPI_Comm_split(PETSC_COMM_WORLD, ms_test_rank < c ? 0 : 1, ms_test_rank, &sub));
       MSCK(mp_create_meta(sub, &p, PETSC_FALSE, &meta));
@@ -186,11 +187,14 @@ START_TEST(reproducible_bitwise)
       MSCK(ms_test_vec_fill(d, 6));
       MSCK(MSMetaJtvec(meta, m, d, g));
       MSCK(MSMetaGetJtJDiagonal(meta, m, d, diag, NULL));
+      MSCK(MSMetaMisfit(meta, m, d, NULL, &phi, NULL));
       MSCK(MSMetaDpred(meta, m, d));
       MSCK(mp_gather(g, &res[0]));
       MSCK(mp_gather(diag, &res[1]));
       MSCK(mp_gather(d, &res[2]));
       if (ms_test_rank == 0) {
+        if (c == 1) first_phi = phi;
+        else ck_assert_msg(memcmp(&first_phi, &phi, sizeof(phi)) == 0, "kind %d misfit %.17g on %d ranks, %.17g on 1", k, phi, c, first_phi);
         for (int q = 0; q < 3; q++) {
           PetscInt n = q < 2 ? 13 : mp_total_data(&p);
           if (c == 1) first[q] = res[q];

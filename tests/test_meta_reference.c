@@ -1,6 +1,5 @@
 /* MSMeta reproduces SimPEG 0.24's own answers on its reference problems (tests/data/reference). */
 #include <hdf5.h>
-#include <stdlib.h>
 #include "mstest.h"
 
 #define REF_TOL 1e-12
@@ -17,7 +16,7 @@ static void ref_open(const char *name, RefFile *f)
   hid_t  a, t;
   long long n;
 
-  snprintf(path, sizeof(path), "%s/tests/data/reference/%s", getenv("METASIM_SOURCE_DIR") ? getenv("METASIM_SOURCE_DIR") : ".", name);
+  snprintf(path, sizeof(path), "%s/reference/%s", MS_TEST_DATA_DIR, name);
   f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   ck_assert_msg(f->file >= 0, "cannot open %s", path);
   const char *ints[3] = {"n_sims", "n_data", "n_model"};

@@ -18,6 +18,7 @@ PetscErrorCode MSAppInfo(int, char **);
 PetscErrorCode MSAppEval(int, char **);
 PetscErrorCode MSAppBench(int, char **);
 PetscErrorCode MSAppSweep(int, char **);
+PetscErrorCode MSAppScale(int, char **);
 PetscErrorCode MSAppInvert(int, char **);
 
 #endif

@@ -59,6 +59,29 @@ typedef enum {
 PETSC_EXTERN const char *const MSFarmSchedules[];
 
 /*E
+  MSFarmCounter - how the shared counter of the dynamic and guided schedules is served
+
+$ MS_FARM_COUNTER_AUTO   - rma when every rank is on one node, else thread when MPI provides
+$                          MPI_THREAD_MULTIPLE, else server
+$ MS_FARM_COUNTER_RMA    - an MPI-3 window on rank 0 (MPI_Fetch_and_op); one-sided MPI must reach
+$                          every rank (Debian's Open MPI: inside one host only)
+$ MS_FARM_COUNTER_THREAD - a thread on rank 0 answers requests sent as messages while rank 0 runs
+$                          tasks (needs MPI_THREAD_MULTIPLE)
+$ MS_FARM_COUNTER_SERVER - rank 0 answers requests and collects results, and runs no tasks
+
+  Level: intermediate
+
+.seealso: `MSFarmSetCounter()`, `MSFarmSetSchedule()`
+E*/
+typedef enum {
+  MS_FARM_COUNTER_AUTO,
+  MS_FARM_COUNTER_RMA,
+  MS_FARM_COUNTER_THREAD,
+  MS_FARM_COUNTER_SERVER
+} MSFarmCounter;
+PETSC_EXTERN const char *const MSFarmCounters[];
+
+/*E
   MSFarmGridShape - the index grid of a starmap
 
 $ MS_FARM_GRID_FULL  - every (i, j), 0 <= i < rows, 0 <= j < cols, row by row
@@ -119,6 +142,8 @@ PETSC_EXTERN PetscErrorCode MSFarmGetTasks(MSFarm, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode MSFarmSetInputs(MSFarm, PetscInt, const PetscScalar[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetSchedule(MSFarm, MSFarmSchedule, PetscInt);
 PETSC_EXTERN PetscErrorCode MSFarmGetSchedule(MSFarm, MSFarmSchedule *, PetscInt *);
+PETSC_EXTERN PetscErrorCode MSFarmSetCounter(MSFarm, MSFarmCounter);
+PETSC_EXTERN PetscErrorCode MSFarmGetCounter(MSFarm, MSFarmCounter *);
 PETSC_EXTERN PetscErrorCode MSFarmSetSeed(MSFarm, uint64_t);
 PETSC_EXTERN PetscErrorCode MSFarmSetOutputFile(MSFarm, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetResume(MSFarm, PetscBool, PetscBool);

@@ -76,6 +76,7 @@ PETSC_EXTERN PetscErrorCode MSMetaDestroy(MSMeta *);
 
 PETSC_EXTERN PetscErrorCode MSMetaGetSizes(MSMeta, PetscInt *, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode MSMetaGetOwnershipRange(MSMeta, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode MSMetaGetLocalSupport(MSMeta, IS *);
 PETSC_EXTERN PetscErrorCode MSMetaGetLocalSimulation(MSMeta, PetscInt, MSSim *, MSMap *);
 PETSC_EXTERN PetscErrorCode MSMetaCreateVecs(MSMeta, Vec *, Vec *);
 

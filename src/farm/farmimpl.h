@@ -26,6 +26,7 @@ struct _p_MSFarm {
   const PetscScalar *inputs; /* borrowed: n_tasks x in_size, on every rank */
   MSFarmSchedule     schedule;
   PetscInt           chunk; /* 0: automatic */
+  MSFarmCounter      counter;
   uint64_t           seed;
   char              *output, *record;
   PetscBool          resume, retry_failed, progress;
@@ -56,6 +57,9 @@ typedef struct {
   PetscInt  done, total;
 } MSFarmProgress;
 
+/* The piece counter of the dynamic schedules (run/counter.c). */
+typedef struct _n_MSFarmCounterCtx MSFarmCounterCtx;
+
 typedef struct {
   MSFarm       farm;
   MSFarmTaskFn fn;
@@ -66,8 +70,7 @@ typedef struct {
   PetscInt  n_pending, *pending;
   /* schedule */
   PetscInt  chunk, next_piece, n_pieces, *piece_start; /* piece_start: guided bounds, n_pieces + 1 */
-  MPI_Win   win;
-  int64_t  *counter;
+  MSFarmCounterCtx *counter; /* dynamic and guided; NULL for the static schedules */
   /* the batch this rank is filling, and the sends still in flight (workers) */
   char      *batch;
   size_t     batch_len, batch_cap;
@@ -94,6 +97,9 @@ PETSC_INTERN PetscErrorCode MSFarmGridIndex(MSFarm, PetscInt, PetscInt *, PetscI
 PETSC_INTERN PetscErrorCode MSFarmScheduleBegin(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmScheduleNext(MSFarmRun *, PetscInt *, PetscInt *, PetscInt *, PetscBool *);
 PETSC_INTERN PetscErrorCode MSFarmScheduleEnd(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmCounterBegin(MSFarmRun *, PetscInt);
+PETSC_INTERN PetscErrorCode MSFarmCounterNext(MSFarmRun *, int64_t *);
+PETSC_INTERN PetscErrorCode MSFarmCounterEnd(MSFarmRun *);
 
 PETSC_INTERN PetscErrorCode MSFarmBatchAdd(MSFarmRun *, PetscInt, double, int32_t, const PetscScalar *, const char *);
 PETSC_INTERN PetscErrorCode MSFarmBatchFlush(MSFarmRun *);

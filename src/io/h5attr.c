@@ -1,7 +1,28 @@
 /* Attributes: scalar integers, reals and variable-length UTF-8 strings, as h5py writes them. */
 #include "io/h5util.h"
 
-/* Opens attribute `name` of object `path`, checking it exists and has the expected class. */
+/* Longest string attribute read (the format's strings are short names). */
+#define MS_H5_MAX_STRING 4096
+
+/* Checks that an open attribute holds one value: a scalar or a one-element array. */
+static PetscErrorCode MSH5CheckAttrSingle(MSH5File *f, const char path[], const char name[], hid_t attr)
+{
+  hid_t       space;
+  H5S_class_t cls;
+  hssize_t    n;
+
+  PetscFunctionBegin;
+  space = H5Aget_space(attr);
+  MSH5Call(space, f->name, path, "read an attribute's shape");
+  cls = H5Sget_simple_extent_type(space);
+  n   = H5Sget_simple_extent_npoints(space);
+  MSH5Call(H5Sclose(space), f->name, path, "close an attribute's shape");
+  PetscCheck(cls == H5S_SCALAR || (cls == H5S_SIMPLE && n == 1), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: attribute \"%s\" must hold one value, found %lld", f->name, path, name, cls == H5S_SIMPLE ? (long long)n : 0LL);
+  PetscFunctionReturn(0);
+}
+
+/* Opens attribute `name` of object `path`, checking it exists, holds one value and has the
+   expected class. */
 static PetscErrorCode MSH5OpenAttr(MSH5File *f, const char path[], const char name[], H5T_class_t want, hid_t *attr, hid_t *dtype)
 {
   PetscBool   exists;
@@ -15,6 +36,7 @@ static PetscErrorCode MSH5OpenAttr(MSH5File *f, const char path[], const char na
   PetscCheck(has > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: missing attribute \"%s\"", f->name, path, name);
   *attr = H5Aopen_by_name(f->id, path, name, H5P_DEFAULT, H5P_DEFAULT);
   MSH5Call(*attr, f->name, path, "open an attribute");
+  PetscCall(MSH5CheckAttrSingle(f, path, name, *attr));
   *dtype = H5Aget_type(*attr);
   MSH5Call(*dtype, f->name, path, "read an attribute's type");
   cls = H5Tget_class(*dtype);
@@ -59,7 +81,34 @@ PETSC_INTERN PetscErrorCode MSH5ReadAttrReal(MSH5File *f, const char path[], con
   PetscFunctionReturn(0);
 }
 
-/* Reads a variable-length or fixed-length string attribute into buf (truncated to len - 1). */
+/* Copies s into buf (at most len - 1 characters) with control characters escaped as \n, \t or
+   \xNN, so that a string from a file quoted in a message keeps the message on one line. */
+static PetscErrorCode MSH5EscapeString(const char s[], char buf[], size_t len)
+{
+  size_t o = 0;
+
+  PetscFunctionBegin;
+  for (const unsigned char *c = (const unsigned char *)s; *c && o + 1 < len; c++) {
+    char piece[8];
+
+    if (*c == '\n') PetscCall(PetscStrncpy(piece, "\\n", sizeof(piece)));
+    else if (*c == '\t') PetscCall(PetscStrncpy(piece, "\\t", sizeof(piece)));
+    else if (*c < 0x20 || *c == 0x7f) PetscCall(PetscSNPrintf(piece, sizeof(piece), "\\x%02x", (unsigned)*c));
+    else {
+      piece[0] = (char)*c;
+      piece[1] = '\0';
+    }
+    for (const char *p = piece; *p && o + 1 < len; p++) buf[o++] = *p;
+  }
+  buf[o] = '\0';
+  PetscFunctionReturn(0);
+}
+
+/*
+  Reads a scalar variable-length or fixed-length string attribute into buf (truncated to
+  len - 1). Control characters are escaped (MSH5EscapeString()): the format's strings are names,
+  which have none, so an escaped value never matches one and can be quoted in a message.
+*/
 PETSC_INTERN PetscErrorCode MSH5ReadAttrString(MSH5File *f, const char path[], const char name[], char buf[], size_t len)
 {
   hid_t  attr, dtype, mtype;
@@ -77,16 +126,17 @@ PETSC_INTERN PetscErrorCode MSH5ReadAttrString(MSH5File *f, const char path[], c
 
     MSH5Call(H5Tset_size(mtype, H5T_VARIABLE), f->name, path, "create a string type");
     MSH5Call(H5Aread(attr, mtype, &s), f->name, path, "read an attribute");
-    PetscCall(PetscStrncpy(buf, s ? s : "", len));
+    PetscCall(MSH5EscapeString(s ? s : "", buf, len));
     H5free_memory(s);
   } else {
     size_t size = H5Tget_size(dtype);
     char  *s;
 
+    PetscCheck(size > 0 && size <= MS_H5_MAX_STRING, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: attribute \"%s\" is a string of %zu bytes, expected 1 to %d", f->name, path, name, size, MS_H5_MAX_STRING);
     PetscCall(PetscCalloc1(size + 1, &s));
-    MSH5Call(H5Tset_size(mtype, size), f->name, path, "create a string type");
+    MSH5Call(H5Tset_size(mtype, size + 1), f->name, path, "create a string type");
     MSH5Call(H5Aread(attr, mtype, s), f->name, path, "read an attribute");
-    PetscCall(PetscStrncpy(buf, s, len));
+    PetscCall(MSH5EscapeString(s, buf, len));
     PetscCall(PetscFree(s));
   }
   MSH5Call(H5Tclose(mtype), f->name, path, "close a string type");

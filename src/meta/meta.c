@@ -132,8 +132,8 @@ PetscErrorCode MSMetaSetFromOptions(MSMeta meta)
 }
 
 /*@C
-  MSMetaSetReproducible - reduce in a fixed order over simulation index, so that Jtvec, the JtJ
-  diagonal and the sum kind's data are bitwise identical for any number of ranks
+  MSMetaSetReproducible - exactly reproducible reductions, so that Jtvec, the JtJ diagonal, the
+  sum kind's data and the misfit value are bitwise identical for any number and placement of ranks
 
   Logically Collective
 
@@ -141,8 +141,13 @@ PetscErrorCode MSMetaSetFromOptions(MSMeta meta)
 . -meta_reproducible - turn it on
 
   Notes:
-  The reduction becomes a pipeline through the ranks in order, with a model-length (or data-length)
-  buffer; the default reduction agrees with it to about 1e-15 relative.
+  Each rank sums its simulations' terms in a binned accumulator (`MSBinnedSumCreate()`): terms are
+  cut into slices on a fixed grid of exponents whose sums are exact, so neither the order of the
+  terms nor the ranks they come from show in the result. A reduction is then one small MPI_MAX
+  of each entry's top bin and one sum of three doubles per entry, through the same scatter (or
+  reduce-scatter) as the default mode: its cost grows like the default's, not with the number of
+  ranks, and no rank holds more than its support. The result keeps at least 64 bits below each
+  entry's largest term, so it agrees with the default reduction to rounding.
 
   Level: intermediate
 @*/
@@ -346,6 +351,33 @@ PetscErrorCode MSMetaGetSizes(MSMeta meta, PetscInt *n_sims, PetscInt *n_model, 
 }
 
 /*@C
+  MSMetaGetLocalSupport - the global model indices this rank's simulations read (sorted)
+
+  Not Collective
+
+  Input Parameter:
+. meta - the meta simulation, set up
+
+  Output Parameter:
+. support - the index set; a borrowed reference, do not destroy it
+
+  Notes:
+  Its length is what the model scatter brings to the rank and what the model-space reductions
+  send back: the communication volume of `MSMetaJtvec()` and `MSMetaGetJtJDiagonal()`.
+
+  Level: advanced
+
+.seealso: `MSMetaGetOwnershipRange()`
+@*/
+PetscErrorCode MSMetaGetLocalSupport(MSMeta meta, IS *support)
+{
+  PetscFunctionBegin;
+  MSCheckSetUp(meta, "MSMeta");
+  *support = meta->support;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   MSMetaGetOwnershipRange - the simulation indices this rank owns, [first, end)
 
   Not Collective
@@ -489,7 +521,7 @@ PetscErrorCode MSMetaDestroy(MSMeta *meta)
   PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_v));
   PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_d));
   PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_g));
-  PetscCall(MSMetaDestroyVecArray(m->n_local, &m->contrib));
+  PetscCall(MSMetaReproDestroy(m));
   PetscCall(VecDestroy(&m->dsum));
   PetscCall(VecDestroy(&m->dall));
   PetscCall(VecScatterDestroy(&m->data_to_all));

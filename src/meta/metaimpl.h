@@ -5,6 +5,7 @@
 #include <metasim/meta.h>
 #include <metasim/impl/simimpl.h>
 #include <metasim/impl/mapimpl.h>
+#include <metasim/binnedsum.h>
 
 struct _p_MSMeta {
   MSHeader        hdr;
@@ -50,7 +51,13 @@ struct _p_MSMeta {
   Vec        dsum;             /* sum kind: a full-length local data vector */
   VecScatter data_to_all;      /* sum kind: distributed data -> every rank's full copy */
   Vec        dall;             /* sum kind: the full copy */
-  Vec       *contrib;          /* reproducible mode: each owned simulation's model-space contribution */
+
+  /* reproducible mode (metarepro.c): binned sums on the support, their model-layout reduction */
+  MSBinnedSum rsum;            /* the model-space terms on the rank's support */
+  MSBinnedSum rdata, rdata_own;/* sum kind: full-length data terms, and this rank's part of the total */
+  Vec        rtop_loc, rgtop_loc, rbins_loc; /* support layout: own tops, merged tops, bins */
+  Vec        rtop, rbins;      /* model layout: merged tops, summed bins (block size MS_BINNED_BINS) */
+  VecScatter rscatter;         /* rbins -> rbins_loc; rebuilt with the model scatter */
 };
 
 /* collective agreement on a local failure */
@@ -65,8 +72,15 @@ PETSC_INTERN PetscErrorCode MSMetaScatterPerturbation(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaDataToLocal(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaLocalToData(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaZeroModelSum(MSMeta);
-PETSC_INTERN PetscErrorCode MSMetaAccumulateModel(MSMeta, PetscInt, Vec);
+PETSC_INTERN PetscErrorCode MSMetaAccumulateModel(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaReduceModel(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaGetLocalDataBlock(MSMeta, PetscInt, Vec *);
+
+/* reproducible mode */
+PETSC_INTERN PetscErrorCode MSMetaReproSetUp(MSMeta);
+PETSC_INTERN PetscErrorCode MSMetaReproResetLayout(MSMeta);
+PETSC_INTERN PetscErrorCode MSMetaReproDestroy(MSMeta);
+PETSC_INTERN PetscErrorCode MSMetaReproReduceModel(MSMeta, Vec);
+PETSC_INTERN PetscErrorCode MSMetaReproReduceData(MSMeta, Vec);
 
 #endif

@@ -46,7 +46,7 @@ static PetscErrorCode MSMetaLocalAdjoint(MSMeta meta, PetscInt *failed)
     PetscCall(MSMetaGetLocalDataBlock(meta, k, &w));
     PetscCall(MSSimJtvec(meta->sims[k], meta->sub_m[k], w, meta->sub_g[k]));
     PetscCall(MSMapJtvec(meta->rmaps[k], meta->mloc, meta->sub_g[k], meta->tloc));
-    PetscCall(MSMetaAccumulateModel(meta, k, meta->tloc));
+    PetscCall(MSMetaAccumulateModel(meta, meta->tloc));
   }
   *failed = -1;
   PetscFunctionReturn(0);
@@ -176,6 +176,37 @@ PetscErrorCode MSMetaResidual(MSMeta meta, Vec m, Vec d_obs, Vec r)
   PetscFunctionReturn(0);
 }
 
+/* ||r||^2 / 2; in reproducible mode a binned sum of the squares, the same bits for any layout. */
+static PetscErrorCode MSMetaHalfSquaredNorm(MSMeta meta, Vec r, PetscReal *phi)
+{
+  MSBinnedSum        s;
+  const PetscScalar *a;
+  PetscReal         *bins;
+  PetscInt           n;
+
+  PetscFunctionBegin;
+  if (!meta->reproducible) {
+    PetscCall(VecNorm(r, NORM_2, phi));
+    *phi = 0.5 * (*phi) * (*phi);
+    PetscFunctionReturn(0);
+  }
+  PetscCall(MSBinnedSumCreate(1, PetscMax(meta->n_data, 1), &s));
+  PetscCall(VecGetLocalSize(r, &n));
+  PetscCall(VecGetArrayRead(r, &a));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal sq = PetscRealPart(a[i]) * PetscRealPart(a[i]);
+
+    PetscCall(MSBinnedSumAdd(s, 1, NULL, &sq));
+  }
+  PetscCall(VecRestoreArrayRead(r, &a));
+  PetscCall(MSBinnedSumAllreduce(s, meta->hdr.comm));
+  PetscCall(MSBinnedSumGetArrays(s, NULL, &bins));
+  PetscCall(MSBinnedSumValues(1, bins, phi));
+  PetscCall(MSBinnedSumDestroy(&s));
+  *phi *= 0.5;
+  PetscFunctionReturn(0);
+}
+
 /*@C
   MSMetaMisfit - the data misfit phi = 1/2 ||W (dpred(m) - d_obs)||^2 and its gradient in one call
 
@@ -206,8 +237,7 @@ PetscErrorCode MSMetaMisfit(MSMeta meta, Vec m, Vec d_obs, Vec W, PetscReal *phi
     PetscCall(MSMetaCheckDataVec(meta, W, "data weights"));
     PetscCall(VecPointwiseMult(r, r, W));
   }
-  PetscCall(VecNorm(r, NORM_2, phi));
-  *phi = 0.5 * (*phi) * (*phi);
+  PetscCall(MSMetaHalfSquaredNorm(meta, r, phi));
   if (grad) {
     if (W) PetscCall(VecPointwiseMult(r, r, W));
     PetscCall(MSMetaJtvec(meta, m, r, grad));

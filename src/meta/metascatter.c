@@ -1,5 +1,5 @@
 /* MSMeta data movement: the model scatter onto each rank's support, data blocks, and the
-   reductions of model-space and (sum kind) data-space sums, plain or in a reproducible order. */
+   reductions of model-space and (sum kind) data-space sums, plain or reproducible (metarepro.c). */
 #include "metaimpl.h"
 
 PetscErrorCode MSMetaCheckModelVec(MSMeta meta, Vec m, const char what[])
@@ -37,6 +37,7 @@ static PetscErrorCode MSMetaEnsureScatter(MSMeta meta, Vec m)
   PetscCall(MPIU_Allreduce(&same, &all, 1, MPIU_BOOL, MPI_LAND, meta->hdr.comm));
   if (all) PetscFunctionReturn(0);
   PetscCall(VecScatterDestroy(&meta->scatter));
+  PetscCall(MSMetaReproResetLayout(meta));
   PetscCall(VecScatterCreate(m, meta->support, meta->mloc, NULL, &meta->scatter));
   meta->scatter_rstart = rstart;
   meta->scatter_rend   = rend;
@@ -119,47 +120,6 @@ PetscErrorCode MSMetaDataToLocal(MSMeta meta, Vec w)
   PetscFunctionReturn(0);
 }
 
-/* Sums, in simulation order through the ranks, n local contributions of length len placed at
-   positions idx (NULL: 0..len-1) of a length-N result; every rank receives the whole result.
-   The result is bitwise independent of how simulations are spread over ranks. */
-static PetscErrorCode MSMetaOrderedSum(MSMeta meta, PetscInt n, Vec contrib[], const PetscInt idx[], PetscInt N, PetscScalar result[])
-{
-  MPI_Comm comm = meta->hdr.comm;
-
-  PetscFunctionBegin;
-  PetscCall(PetscArrayzero(result, N));
-  if (meta->rank > 0) PetscCallMPI(MPI_Recv(result, (int)N, MPIU_SCALAR, meta->rank - 1, 0, comm, MPI_STATUS_IGNORE));
-  for (PetscInt k = 0; k < n; k++) {
-    const PetscScalar *c;
-    PetscInt           len;
-
-    PetscCall(VecGetLocalSize(contrib[k], &len));
-    PetscCall(VecGetArrayRead(contrib[k], &c));
-    if (idx)
-      for (PetscInt j = 0; j < len; j++) result[idx[j]] += c[j];
-    else
-      for (PetscInt j = 0; j < len; j++) result[j] += c[j];
-    PetscCall(VecRestoreArrayRead(contrib[k], &c));
-  }
-  if (meta->rank < meta->size - 1) PetscCallMPI(MPI_Send(result, (int)N, MPIU_SCALAR, meta->rank + 1, 0, comm));
-  PetscCallMPI(MPI_Bcast(result, (int)N, MPIU_SCALAR, meta->size - 1, comm));
-  PetscFunctionReturn(0);
-}
-
-/* Copies this rank's part of a full-length array into a distributed Vec. */
-static PetscErrorCode MSMetaCopyOwnedPart(const PetscScalar full[], Vec out)
-{
-  PetscScalar *o;
-  PetscInt     lo, hi;
-
-  PetscFunctionBegin;
-  PetscCall(VecGetOwnershipRange(out, &lo, &hi));
-  PetscCall(VecGetArrayWrite(out, &o));
-  PetscCall(PetscArraycpy(o, full + lo, hi - lo));
-  PetscCall(VecRestoreArrayWrite(out, &o));
-  PetscFunctionReturn(0);
-}
-
 /* Owned simulations' data into a data Vec: their blocks (stack, repeat) or their sum (sum). */
 PetscErrorCode MSMetaLocalToData(MSMeta meta, Vec d)
 {
@@ -179,14 +139,8 @@ PetscErrorCode MSMetaLocalToData(MSMeta meta, Vec d)
     PetscFunctionReturn(0);
   }
   PetscCall(PetscLogEventBegin(MS_MetaReduce, 0, 0, 0, 0));
-  if (meta->reproducible) {
-    PetscScalar *full;
-
-    PetscCall(PetscMalloc1(meta->n_data, &full));
-    PetscCall(MSMetaOrderedSum(meta, meta->n_local, meta->sub_d, NULL, meta->n_data, full));
-    PetscCall(MSMetaCopyOwnedPart(full, d));
-    PetscCall(PetscFree(full));
-  } else {
+  if (meta->reproducible) PetscCall(MSMetaReproReduceData(meta, d));
+  else {
     PetscScalar *sum, *o;
     PetscMPIInt *counts;
 
@@ -209,15 +163,23 @@ PetscErrorCode MSMetaLocalToData(MSMeta meta, Vec d)
 PetscErrorCode MSMetaZeroModelSum(MSMeta meta)
 {
   PetscFunctionBegin;
-  PetscCall(VecSet(meta->gloc, 0.0));
+  if (meta->reproducible) PetscCall(MSBinnedSumZero(meta->rsum));
+  else PetscCall(VecSet(meta->gloc, 0.0));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode MSMetaAccumulateModel(MSMeta meta, PetscInt k, Vec c)
+PetscErrorCode MSMetaAccumulateModel(MSMeta meta, Vec c)
 {
   PetscFunctionBegin;
-  if (meta->reproducible) PetscCall(VecCopy(c, meta->contrib[k]));
-  else PetscCall(VecAXPY(meta->gloc, 1.0, c));
+  if (meta->reproducible) {
+    const PetscScalar *a;
+    PetscInt           n;
+
+    PetscCall(VecGetLocalSize(c, &n));
+    PetscCall(VecGetArrayRead(c, &a));
+    PetscCall(MSBinnedSumAdd(meta->rsum, n, NULL, a));
+    PetscCall(VecRestoreArrayRead(c, &a));
+  } else PetscCall(VecAXPY(meta->gloc, 1.0, c));
   PetscFunctionReturn(0);
 }
 
@@ -226,17 +188,8 @@ PetscErrorCode MSMetaReduceModel(MSMeta meta, Vec out)
   PetscFunctionBegin;
   PetscCall(MSMetaEnsureScatter(meta, out));
   PetscCall(PetscLogEventBegin(MS_MetaReduce, 0, 0, 0, 0));
-  if (meta->reproducible) {
-    PetscScalar    *full;
-    const PetscInt *idx;
-
-    PetscCall(PetscMalloc1(meta->n_model, &full));
-    PetscCall(ISGetIndices(meta->support, &idx));
-    PetscCall(MSMetaOrderedSum(meta, meta->n_local, meta->contrib, idx, meta->n_model, full));
-    PetscCall(ISRestoreIndices(meta->support, &idx));
-    PetscCall(MSMetaCopyOwnedPart(full, out));
-    PetscCall(PetscFree(full));
-  } else {
+  if (meta->reproducible) PetscCall(MSMetaReproReduceModel(meta, out));
+  else {
     PetscCall(VecSet(out, 0.0));
     PetscCall(VecScatterBegin(meta->scatter, meta->gloc, out, ADD_VALUES, SCATTER_REVERSE));
     PetscCall(VecScatterEnd(meta->scatter, meta->gloc, out, ADD_VALUES, SCATTER_REVERSE));

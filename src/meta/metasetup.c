@@ -209,10 +209,7 @@ static PetscErrorCode MSMetaSetUpLocalModel(MSMeta meta)
     PetscCall(VecDuplicate(meta->sub_m[k], &meta->sub_v[k]));
     PetscCall(VecDuplicate(meta->sub_m[k], &meta->sub_g[k]));
   }
-  if (meta->reproducible) {
-    PetscCall(PetscCalloc1(meta->n_local, &meta->contrib));
-    for (PetscInt k = 0; k < meta->n_local; k++) PetscCall(VecDuplicate(meta->mloc, &meta->contrib[k]));
-  }
+  if (meta->reproducible) PetscCall(MSMetaReproSetUp(meta));
   if (meta->kind == MS_META_SUM) {
     Vec d;
 

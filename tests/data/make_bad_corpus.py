@@ -159,6 +159,26 @@ def main():
     dcr_edit("sum_term_size.h5", sum_term_size,
              "/sim_000001/map/step_0/term_1: produces 5 entries but the sum step has n_out = 48")
 
+    # Attributes of the wrong shape or class, and control characters in strings.
+    def attr_edit(name, edit, text):
+        write(name, edit=edit)
+        expected.append((name, text))
+
+    def set_attr(path, key, value):
+        def edit(f):
+            f[path].attrs[key] = value
+        return edit
+    attr_edit("attr_int_array.h5", set_attr("/", "format_version", np.array([1, 1], dtype=np.int64)),
+              '/: attribute "format_version" must hold one value, found 2')
+    attr_edit("attr_string_array.h5", set_attr("/", "kind", np.array(["stack", "sum"], dtype=h5py.string_dtype())),
+              '/: attribute "kind" must hold one value, found 2')
+    attr_edit("attr_fixed_string_array.h5", set_attr("sim_000001", "type", np.array([b"linear"] * 3, dtype="S6")),
+              '/sim_000001: attribute "type" must hold one value, found 3')
+    attr_edit("attr_float_count.h5", set_attr("/", "n_sims", 3.0),
+              '/: attribute "n_sims" has the wrong type, expected an integer')
+    attr_edit("attr_type_newline.h5", set_attr("sim_000001", "type", "lin\near"),
+              '/sim_000001: unknown simulation type "lin\\near"')
+
     def mesh_size(f):
         f["mesh/shape"] = np.array([3, 3], dtype=np.int64)
     write("mesh_wrong_size.h5", edit=mesh_size)

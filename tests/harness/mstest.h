@@ -1,5 +1,7 @@
 /* The Check + MPI test harness: each suite file defines ms_test_suite(); harness/main.c runs it
-   on every rank without forking and agrees on the result. */
+   on every rank without forking. After every test the ranks agree whether a check failed on any
+   of them; a rank whose check failed while the others still wait in a collective it left aborts
+   the job with a message, so a failure on one rank never hangs the others. */
 #ifndef METASIM_TEST_H
 #define METASIM_TEST_H
 
@@ -9,6 +11,18 @@
 Suite *ms_test_suite(void);
 
 extern PetscMPIInt ms_test_rank, ms_test_size;
+/* the test program's command line (data paths come from here or from MS_TEST_DATA_DIR) */
+extern int    ms_test_argc;
+extern char **ms_test_argv;
+
+/* Every test case gets the harness's per-test agreement, and every failed check is noted by the
+   harness before Check sees it: both redirections apply to the suite files, not to the harness. */
+TCase *ms_test_tcase_create(const char *name);
+void   ms_test_check_failed(const char *file, int line, const char *expr, const char *msg, ...) CK_ATTRIBUTE_NORETURN CK_ATTRIBUTE_FORMAT(printf, 4, 5);
+#ifndef MS_TEST_HARNESS
+  #define tcase_create      ms_test_tcase_create
+  #define _ck_assert_failed ms_test_check_failed
+#endif
 
 /* Asserts that a PETSc-style call succeeded. */
 #define MSCK(call) \

@@ -3,6 +3,7 @@
 #include "farm/farmimpl.h"
 
 const char *const MSFarmSchedules[] = {"block", "cyclic", "dynamic", "guided", "MSFarmSchedule", "MS_FARM_", NULL};
+const char *const MSFarmCounters[]  = {"auto", "rma", "thread", "server", "MSFarmCounter", "MS_FARM_COUNTER_", NULL};
 
 /*@C
   MSFarmCreate - creates a task farm on a communicator
@@ -176,13 +177,13 @@ PetscErrorCode MSFarmSetInputs(MSFarm farm, PetscInt in_size, const PetscScalar 
 - -farm_chunk <n> - the chunk size
 
   Notes:
-  Results never depend on the schedule. The dynamic schedules share one counter in an MPI-3
-  window on rank 0 (`MPI_Fetch_and_op`); every rank, rank 0 included, runs tasks. The automatic
-  chunk is max(1, tasks / (32 size)).
+  Results never depend on the schedule. The dynamic schedules share one counter of pieces,
+  served as `MSFarmSetCounter()` says; every rank, rank 0 included, runs tasks (unless the
+  counter is served by rank 0 alone). The automatic chunk is max(1, tasks / (32 size)).
 
   Level: beginner
 
-.seealso: `MSFarmSchedule`, `MSFarmGetSchedule()`
+.seealso: `MSFarmSchedule`, `MSFarmGetSchedule()`, `MSFarmSetCounter()`
 @*/
 PetscErrorCode MSFarmSetSchedule(MSFarm farm, MSFarmSchedule schedule, PetscInt chunk)
 {
@@ -193,6 +194,61 @@ PetscErrorCode MSFarmSetSchedule(MSFarm farm, MSFarmSchedule schedule, PetscInt 
   farm->schedule = schedule;
   farm->chunk    = chunk;
   PetscCall(MSHeaderSetTypeName(&farm->hdr, MSFarmSchedules[schedule]));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSFarmSetCounter - chooses how the shared counter of the dynamic and guided schedules is served
+
+  Logically Collective
+
+  Input Parameters:
++ farm    - the farm
+- counter - `MS_FARM_COUNTER_AUTO` (the default), `MS_FARM_COUNTER_RMA`, `MS_FARM_COUNTER_THREAD`
+            or `MS_FARM_COUNTER_SERVER`
+
+  Options Database Key:
+. -farm_counter <auto,rma,thread,server> - the counter
+
+  Notes:
+  auto works on every transport: one-sided MPI where every rank shares one node, else a thread
+  on rank 0 (when MPI was initialised with `MPI_THREAD_MULTIPLE`: set
+  `PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE` before `PetscInitialize()`, as the metasim
+  command does), else rank 0 as a server that runs no tasks. In no case does a rank wait for
+  rank 0 to finish a task. rma across hosts needs an osc component that reaches them (Open MPI:
+  `--mca osc pt2pt` where it is not excluded); it fails with a clear error otherwise.
+
+  Level: intermediate
+
+.seealso: `MSFarmCounter`, `MSFarmGetCounter()`, `MSFarmSetSchedule()`
+@*/
+PetscErrorCode MSFarmSetCounter(MSFarm farm, MSFarmCounter counter)
+{
+  PetscFunctionBegin;
+  MSValidHeader(farm, 1);
+  PetscCheck(counter >= MS_FARM_COUNTER_AUTO && counter <= MS_FARM_COUNTER_SERVER, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarmSetCounter: unknown counter %d", (int)counter);
+  farm->counter = counter;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSFarmGetCounter - how the counter of the dynamic schedules is served (as set; auto is decided
+  at each `MSFarmMap()`)
+
+  Not Collective
+
+  Output Parameter:
+. counter - the counter
+
+  Level: intermediate
+
+.seealso: `MSFarmSetCounter()`
+@*/
+PetscErrorCode MSFarmGetCounter(MSFarm farm, MSFarmCounter *counter)
+{
+  PetscFunctionBegin;
+  MSValidHeader(farm, 1);
+  *counter = farm->counter;
   PetscFunctionReturn(0);
 }
 
@@ -399,6 +455,7 @@ PetscErrorCode MSFarmSetOptionsPrefix(MSFarm farm, const char prefix[])
   Options Database Keys:
 + -farm_schedule <block,cyclic,dynamic,guided> - the schedule
 . -farm_chunk <n>         - chunk size (0: automatic)
+. -farm_counter <auto,rma,thread,server> - how the counter of the dynamic schedules is served
 . -farm_seed <s>          - global seed of the task streams
 . -farm_progress          - progress bar on rank 0's stderr
 . -farm_record <file>     - JSON line per task
@@ -412,8 +469,8 @@ PetscErrorCode MSFarmSetOptionsPrefix(MSFarm farm, const char prefix[])
 @*/
 PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
 {
-  char      file[PETSC_MAX_PATH_LEN], schedule[64];
-  PetscInt  chunk = farm->chunk, seed = (PetscInt)farm->seed, found = -1;
+  char      file[PETSC_MAX_PATH_LEN], schedule[64], counter[64];
+  PetscInt  chunk = farm->chunk, seed = (PetscInt)farm->seed, found = -1, found_counter = -1;
   PetscBool set;
 
   PetscFunctionBegin;
@@ -421,9 +478,11 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   /* the schedule is read as a string and looked up after PetscOptionsEnd(), so an unknown name
      is a clean error that leaves nothing allocated */
   PetscCall(PetscStrncpy(schedule, MSFarmSchedules[farm->schedule], sizeof(schedule)));
+  PetscCall(PetscStrncpy(counter, MSFarmCounters[farm->counter], sizeof(counter)));
   PetscOptionsBegin(farm->hdr.comm, farm->hdr.prefix, "Task farm (MSFarm) options", "MSFarm");
   PetscCall(PetscOptionsString("-farm_schedule", "How tasks are handed to ranks: block, cyclic, dynamic, guided", "MSFarmSetSchedule", MSFarmSchedules[farm->schedule], schedule, sizeof(schedule), NULL));
   PetscCall(PetscOptionsInt("-farm_chunk", "Tasks per chunk (0: automatic)", "MSFarmSetSchedule", chunk, &chunk, NULL));
+  PetscCall(PetscOptionsString("-farm_counter", "How the counter of the dynamic schedules is served: auto, rma, thread, server", "MSFarmSetCounter", MSFarmCounters[farm->counter], counter, sizeof(counter), NULL));
   PetscCall(PetscOptionsInt("-farm_seed", "Global seed of the per-task random streams", "MSFarmSetSeed", seed, &seed, &set));
   if (set) PetscCall(MSFarmSetSeed(farm, (uint64_t)seed));
   PetscCall(PetscOptionsBool("-farm_progress", "Progress bar on rank 0's stderr", "MSFarmSetProgress", farm->progress, &farm->progress, NULL));
@@ -441,7 +500,15 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
     if (same) found = k;
   }
   PetscCheck(found >= 0, farm->hdr.comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "MSFarm: unknown schedule \"%s\" for -%sfarm_schedule; known schedules: block, cyclic, dynamic, guided", schedule, farm->hdr.prefix ? farm->hdr.prefix : "");
+  for (PetscInt k = MS_FARM_COUNTER_AUTO; k <= MS_FARM_COUNTER_SERVER; k++) {
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(counter, MSFarmCounters[k], &same));
+    if (same) found_counter = k;
+  }
+  PetscCheck(found_counter >= 0, farm->hdr.comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "MSFarm: unknown counter \"%s\" for -%sfarm_counter; known counters: auto, rma, thread, server", counter, farm->hdr.prefix ? farm->hdr.prefix : "");
   PetscCall(MSFarmSetSchedule(farm, (MSFarmSchedule)found, chunk));
+  PetscCall(MSFarmSetCounter(farm, (MSFarmCounter)found_counter));
   PetscFunctionReturn(0);
 }
 
@@ -484,7 +551,7 @@ PetscErrorCode MSFarmView(MSFarm farm, PetscViewer viewer)
   PetscCall(MSHeaderView(&farm->hdr, viewer));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "tasks: %" PetscInt_FMT " (grid %s %" PetscInt_FMT " x %" PetscInt_FMT "), output size %" PetscInt_FMT ", input size %" PetscInt_FMT "\n", farm->n_tasks, shapes[farm->grid], farm->rows, farm->cols, farm->out_size, farm->in_size));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "chunk: %" PetscInt_FMT "%s, seed: %" PRIu64 "\n", farm->chunk, farm->chunk ? "" : " (automatic)", farm->seed));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "chunk: %" PetscInt_FMT "%s, counter: %s, seed: %" PRIu64 "\n", farm->chunk, farm->chunk ? "" : " (automatic)", MSFarmCounters[farm->counter], farm->seed));
   if (farm->output) PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s%s%s\n", farm->output, farm->resume ? " (resume)" : "", farm->retry_failed ? " (retry failed)" : ""));
   PetscCall(PetscViewerASCIIPrintf(viewer, "failed tasks in the last map: %" PetscInt_FMT "\n", farm->n_failed));
   PetscCall(PetscViewerASCIIPopTab(viewer));

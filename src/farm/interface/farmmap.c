@@ -232,7 +232,6 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   run.fn      = fn;
   run.ctx     = ctx;
   run.h5.file = -1;
-  run.win     = MPI_WIN_NULL;
   PetscCallMPI(MPI_Comm_dup(farm->hdr.comm, &run.comm));
   PetscCallMPI(MPI_Comm_rank(run.comm, &run.rank));
   PetscCallMPI(MPI_Comm_size(run.comm, &run.size));

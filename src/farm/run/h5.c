@@ -31,13 +31,22 @@ static PetscErrorCode MSFarmH5WriteAttr(hid_t loc, const char name[], hid_t type
 
 static PetscErrorCode MSFarmH5ReadAttr(hid_t loc, const char file[], const char name[], hid_t type, void *value)
 {
-  hid_t attr;
-  htri_t exists;
+  hid_t    attr, space, ftype;
+  htri_t   exists;
+  hssize_t n;
+  int      cls;
 
   PetscFunctionBegin;
   MSH5Call(exists = H5Aexists(loc, name));
   PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "MSFarm: %s is not an MSFarm results file (no attribute %s); nothing was changed", file, name);
   MSH5Call(attr = H5Aopen(loc, name, H5P_DEFAULT));
+  MSH5Call(space = H5Aget_space(attr));
+  MSH5Call(n = H5Sget_simple_extent_npoints(space));
+  MSH5Call(H5Sclose(space));
+  MSH5Call(ftype = H5Aget_type(attr));
+  MSH5Call(cls = H5Tget_class(ftype));
+  MSH5Call(H5Tclose(ftype));
+  PetscCheck(n == 1 && cls == H5T_INTEGER, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "MSFarm: %s: attribute %s must be one integer; nothing was changed", file, name);
   MSH5Call(H5Aread(attr, type, value));
   MSH5Call(H5Aclose(attr));
   PetscFunctionReturn(0);

@@ -1,7 +1,6 @@
 /* Schedules: which pieces of the pending task list each rank runs. A piece is
    (first position, count, stride) in the pending list. Static schedules need no communication;
-   dynamic and guided hand out piece numbers from a counter in an MPI-3 window on rank 0, which
-   every rank (rank 0 included) increments with MPI_Fetch_and_op, so no rank is an idle master. */
+   dynamic and guided hand out piece numbers from a shared counter (run/counter.c). */
 #include "farm/farmimpl.h"
 
 static PetscInt MSFarmAutoChunk(MSFarmRun *run)
@@ -43,7 +42,6 @@ PetscErrorCode MSFarmScheduleBegin(MSFarmRun *run)
     PetscInt lo = (PetscInt)(((int64_t)run->n_pending * run->rank) / run->size), hi = (PetscInt)(((int64_t)run->n_pending * (run->rank + 1)) / run->size);
 
     run->n_pieces = (hi - lo + run->chunk - 1) / run->chunk;
-    run->win      = MPI_WIN_NULL;
     PetscCall(PetscMalloc1(run->n_pieces + 1, &run->piece_start));
     for (PetscInt k = 0; k < run->n_pieces; k++) run->piece_start[k] = lo + k * run->chunk;
     run->piece_start[run->n_pieces] = hi;
@@ -52,7 +50,6 @@ PetscErrorCode MSFarmScheduleBegin(MSFarmRun *run)
     PetscInt mine = run->n_pending / run->size + (run->rank < run->n_pending % run->size ? 1 : 0);
 
     run->n_pieces = (mine + run->chunk - 1) / run->chunk;
-    run->win      = MPI_WIN_NULL;
   } break;
   case MS_FARM_DYNAMIC:
     run->n_pieces = (run->n_pending + run->chunk - 1) / run->chunk;
@@ -61,29 +58,18 @@ PetscErrorCode MSFarmScheduleBegin(MSFarmRun *run)
     PetscCall(MSFarmGuidedPieces(run));
     break;
   }
-  if (farm->schedule == MS_FARM_DYNAMIC || farm->schedule == MS_FARM_GUIDED) {
-    PetscCallMPI(MPI_Win_allocate(run->rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t), MPI_INFO_NULL, run->comm, &run->counter, &run->win));
-    if (run->rank == 0) {
-      PetscCallMPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, run->win));
-      *run->counter = 0;
-      PetscCallMPI(MPI_Win_unlock(0, run->win));
-    }
-    PetscCallMPI(MPI_Barrier(run->comm));
-    PetscCallMPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, run->win));
-  }
+  if (farm->schedule == MS_FARM_DYNAMIC || farm->schedule == MS_FARM_GUIDED) PetscCall(MSFarmCounterBegin(run, run->n_pieces));
   PetscFunctionReturn(0);
 }
 
 /* The next piece this rank runs, or more = PETSC_FALSE when it has none left. */
 PetscErrorCode MSFarmScheduleNext(MSFarmRun *run, PetscInt *first, PetscInt *count, PetscInt *stride, PetscBool *more)
 {
-  int64_t piece = run->next_piece, one = 1;
+  int64_t piece = run->next_piece;
 
   PetscFunctionBegin;
-  if (run->win != MPI_WIN_NULL) {
-    PetscCallMPI(MPI_Fetch_and_op(&one, &piece, MPI_INT64_T, 0, 0, MPI_SUM, run->win));
-    PetscCallMPI(MPI_Win_flush(0, run->win));
-  } else run->next_piece++;
+  if (run->counter) PetscCall(MSFarmCounterNext(run, &piece));
+  else run->next_piece++;
   *more = piece < run->n_pieces ? PETSC_TRUE : PETSC_FALSE;
   if (!*more) PetscFunctionReturn(0);
   switch (run->farm->schedule) {
@@ -112,10 +98,7 @@ PetscErrorCode MSFarmScheduleNext(MSFarmRun *run, PetscInt *first, PetscInt *cou
 PetscErrorCode MSFarmScheduleEnd(MSFarmRun *run)
 {
   PetscFunctionBegin;
-  if (run->win != MPI_WIN_NULL) {
-    PetscCallMPI(MPI_Win_unlock_all(run->win));
-    PetscCallMPI(MPI_Win_free(&run->win));
-  }
+  PetscCall(MSFarmCounterEnd(run));
   PetscCall(PetscFree(run->piece_start));
   PetscFunctionReturn(0);
 }

@@ -5,6 +5,8 @@ typedef struct {
   MSMapArray terms;
   Vec        work_out; /* one term's output */
   Vec        work_in;  /* one term's transposed product */
+  PetscInt  *rows;   /* several singleton-column terms: rows[k n_in + j], the row of term k's non-zero in column j (-1: none) */
+  PetscReal *values; /* and values[k n_in + j], that non-zero (NULL both otherwise) */
 } MSMap_Sum;
 
 typedef PetscErrorCode (*MSMapProduct)(MSMap, Vec, Vec, Vec);
@@ -54,14 +56,98 @@ static PetscErrorCode MSMapJtvec_Sum(MSMap map, Vec m, Vec w, Vec v)
   PetscFunctionReturn(0);
 }
 
-/* sum_k (M_k' o M_k')^T d: leaves out the cross terms 2 M_k' o M_l' of (sum_k M_k') o (sum_k M_k'),
-   so it is exact only when no two terms' derivatives share a non-zero position. */
-static PetscErrorCode MSMapSquaredJtvec_Sum(MSMap map, Vec m, Vec d, Vec v)
+/* For singleton-column terms, the position and value of each term's non-zero in every column of
+   its derivative at m: values from M_k'^T 1, rows from M_k'^T (1, 2, ..., n_out) divided by them. */
+static PetscErrorCode MSMapSumTermEntries(MSMap map, Vec m)
+{
+  MSMap_Sum         *s = (MSMap_Sum *)map->data;
+  Vec                ones, index;
+  const PetscScalar *a;
+  PetscScalar       *x;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(s->work_out, &ones));
+  PetscCall(VecDuplicate(s->work_out, &index));
+  PetscCall(VecSet(ones, 1.0));
+  PetscCall(VecGetArrayWrite(index, &x));
+  for (PetscInt i = 0; i < map->n_out; i++) x[i] = (PetscScalar)(i + 1);
+  PetscCall(VecRestoreArrayWrite(index, &x));
+  for (PetscInt k = 0; k < s->terms.n; k++) {
+    PetscInt  *rows   = s->rows + (size_t)k * map->n_in;
+    PetscReal *values = s->values + (size_t)k * map->n_in;
+
+    PetscCall(MSMapJtvec(s->terms.maps[k], m, ones, s->work_in));
+    PetscCall(VecGetArrayRead(s->work_in, &a));
+    for (PetscInt j = 0; j < map->n_in; j++) values[j] = PetscRealPart(a[j]);
+    PetscCall(VecRestoreArrayRead(s->work_in, &a));
+    PetscCall(MSMapJtvec(s->terms.maps[k], m, index, s->work_in));
+    PetscCall(VecGetArrayRead(s->work_in, &a));
+    for (PetscInt j = 0; j < map->n_in; j++) {
+      rows[j] = values[j] != 0.0 ? (PetscInt)PetscFloorReal(PetscRealPart(a[j]) / values[j] + 0.5) - 1 : -1;
+      PetscCheck(rows[j] >= -1 && rows[j] < map->n_out, PETSC_COMM_SELF, PETSC_ERR_PLIB, "MSMAPSUM: term %" PetscInt_FMT " reports singleton columns, but column %" PetscInt_FMT " of its derivative has several non-zeros", k, j);
+    }
+    PetscCall(VecRestoreArrayRead(s->work_in, &a));
+  }
+  PetscCall(VecDestroy(&ones));
+  PetscCall(VecDestroy(&index));
+  PetscFunctionReturn(0);
+}
+
+/* Whether the summed derivative has singleton columns: in every column, the terms' non-zeros
+   (as found by MSMapSumTermEntries()) share one row. */
+static PetscBool MSMapSumSharedRows(MSMap map)
 {
   MSMap_Sum *s = (MSMap_Sum *)map->data;
 
+  for (PetscInt j = 0; j < map->n_in; j++) {
+    PetscInt row = -1;
+
+    for (PetscInt k = 0; k < s->terms.n; k++) {
+      PetscInt r = s->rows[(size_t)k * map->n_in + j];
+
+      if (r < 0) continue;
+      if (row >= 0 && r != row) return PETSC_FALSE;
+      row = r;
+    }
+  }
+  return PETSC_TRUE;
+}
+
+/* (sum_k M_k')^T o (sum_k M_k')^T d. Singleton-column terms: column j of the summed derivative
+   holds, in each row r, the sum of the terms' non-zeros in row r, so v_j = sum_r d_r (sum_{k: row
+   r} M_k'(r, j))^2, exactly. Other terms: sum_k (M_k' o M_k')^T d, which leaves out the cross terms
+   2 M_k' o M_l' and is exact only when no two terms' derivatives share a non-zero position. */
+static PetscErrorCode MSMapSquaredJtvec_Sum(MSMap map, Vec m, Vec d, Vec v)
+{
+  MSMap_Sum         *s = (MSMap_Sum *)map->data;
+  const PetscScalar *dd;
+  PetscScalar       *vv;
+
   PetscFunctionBegin;
-  PetscCall(MSMapSumProducts(map, MSMapSquaredJtvec, m, d, v, s->work_in));
+  if (!s->rows) {
+    PetscCall(MSMapSumProducts(map, MSMapSquaredJtvec, m, d, v, s->work_in));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(MSMapSumTermEntries(map, m));
+  PetscCall(VecGetArrayRead(d, &dd));
+  PetscCall(VecGetArrayWrite(v, &vv));
+  for (PetscInt j = 0; j < map->n_in; j++) {
+    vv[j] = 0.0;
+    for (PetscInt k = 0; k < s->terms.n; k++) {
+      PetscInt  r   = s->rows[(size_t)k * map->n_in + j], first = k;
+      PetscReal sum = 0.0;
+
+      if (r < 0) continue;
+      for (PetscInt l = 0; l < k && first == k; l++)
+        if (s->rows[(size_t)l * map->n_in + j] == r) first = l;
+      if (first < k) continue; /* row r was summed at its first term */
+      for (PetscInt l = k; l < s->terms.n; l++)
+        if (s->rows[(size_t)l * map->n_in + j] == r) sum += s->values[(size_t)l * map->n_in + j];
+      vv[j] += dd[r] * sum * sum;
+    }
+  }
+  PetscCall(VecRestoreArrayRead(d, &dd));
+  PetscCall(VecRestoreArrayWrite(v, &vv));
   PetscFunctionReturn(0);
 }
 
@@ -110,7 +196,7 @@ static PetscErrorCode MSMapView_Sum(MSMap map, PetscViewer viewer)
   MSMap_Sum *s = (MSMap_Sum *)map->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(viewer, "sum of %" PetscInt_FMT " maps; squared transpose leaves out cross terms\n", s->terms.n));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "sum of %" PetscInt_FMT " maps; squared transpose %s\n", s->terms.n, s->rows || s->terms.n == 1 ? "exact" : "leaves out cross terms"));
   PetscCall(MSMapArrayView(&s->terms, viewer));
   PetscFunctionReturn(0);
 }
@@ -123,6 +209,7 @@ static PetscErrorCode MSMapDestroy_Sum(MSMap map)
   PetscCall(MSMapArrayDestroy(&s->terms));
   PetscCall(VecDestroy(&s->work_out));
   PetscCall(VecDestroy(&s->work_in));
+  PetscCall(PetscFree2(s->rows, s->values));
   PetscCall(PetscFree(map->data));
   PetscFunctionReturn(0);
 }
@@ -140,9 +227,12 @@ static PetscErrorCode MSMapDestroy_Sum(MSMap map)
 
   Notes:
   The support is the union of the terms' supports, and the restriction restricts every term to
-  the same kept inputs. The derivative is reported to have singleton columns only for a single
-  term that has them. `MSMapSquaredJtvec()` is the sum of the terms' own: it leaves out the cross
-  terms, so it is exact only when no two terms' derivatives have a non-zero in the same place.
+  the same kept inputs. When every term's derivative has singleton columns, the sum finds (from two
+  transposed products per term at the zero model) the row of each term's non-zero in each column:
+  the sum has singleton columns when the terms' non-zeros in every column share one row (u = m + m,
+  u = exp(m) + m), and `MSMapSquaredJtvec()` squares the summed derivative exactly. Otherwise it
+  sums the terms' own squared transposes, which leaves out the cross terms and is exact only when
+  no two terms' derivatives have a non-zero in the same place.
 
   Level: beginner
 
@@ -171,8 +261,18 @@ PetscErrorCode MSMapSumSetMaps(MSMap map, PetscInt n, const MSMap maps[])
   PetscCall(VecDestroy(&s->work_in));
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, n_out, &s->work_out));
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, n_in, &s->work_in));
-  PetscCall(MSMapHasSingletonColumns(maps[0], &map->singleton_columns));
-  if (n > 1) map->singleton_columns = PETSC_FALSE;
+  PetscCall(PetscFree2(s->rows, s->values));
+  PetscCall(MSMapArrayAllSingleton(&s->terms, &map->singleton_columns));
+  if (map->singleton_columns && n > 1) {
+    Vec zero;
+
+    PetscCall(PetscMalloc2((size_t)n * n_in, &s->rows, (size_t)n * n_in, &s->values));
+    PetscCall(VecDuplicate(s->work_in, &zero));
+    PetscCall(VecSet(zero, 0.0));
+    PetscCall(MSMapSumTermEntries(map, zero));
+    PetscCall(VecDestroy(&zero));
+    map->singleton_columns = MSMapSumSharedRows(map);
+  }
   PetscCall(ISDestroy(&map->support));
   PetscFunctionReturn(0);
 }
@@ -183,7 +283,8 @@ PetscErrorCode MSMapSumSetMaps(MSMap map, PetscInt n, const MSMap maps[])
   Level: beginner
 
   Notes:
-  `MSMapSquaredJtvec()` sums the terms' squared transposes and ignores cross terms.
+  `MSMapSquaredJtvec()` is exact for terms with singleton columns; for other terms it sums their
+  squared transposes and ignores cross terms.
 
 .seealso: `MSMapSumSetMaps()`, `MSMAPCOMPOSE`
 M*/
