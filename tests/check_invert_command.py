@@ -7,6 +7,8 @@ usage: check_invert_command.py METASIM NP WORKDIR
   stages (beta falls by the cooling factor per stage), and recover the true model to 0.3 relative;
   OUT holds /m and one /history row per iteration;
 - at NP ranks the Gauss-Newton model equals the 1-rank one to 1e-6 relative;
+- --cooling-rate 2 limits each stage to 2 TAO iterations;
+- --regularization R (the file's own operator) reproduces the mesh's smoothness;
 - a run stopped after 2 stages (exit 1, target not reached) and continued with --resume ends
   bitwise at the model of the run that was not interrupted, with the same history;
 - bad inputs exit 1 with one line naming the cause and leave no OUT: no /data/dobs, a mesh that
@@ -78,6 +80,35 @@ for name, args in (("blmvm", []), ("gauss-newton", GAUSS_NEWTON)):
     check(abs(h[-1, 2] - s["phi_d"]) <= 1e-12 * s["phi_d"] and h[-1, 2] < h[0, 2] / 10, "%s: phi_d %.4g -> %.4g" % (name, h[0, 2], h[-1, 2]))
     check("stage" in r.stdout and "phi_d" in r.stdout and len(r.stdout.splitlines()) >= h.shape[0] + 2, "%s: the iteration table is printed" % name)
 
+# --cooling-rate K: at most K TAO iterations per stage, so more stages reach the target.
+out = path("rate_np%d.h5" % nranks)
+r = invert(nranks, problem, out, SCHEDULE + ["--cooling-rate", "2", "-q"])
+if r.returncode == 0 and "blmvm" in runs:
+    s = result(out)
+    h = s["history"]
+    per_stage = [h[h[:, 0] == st][:, 1].max() - h[h[:, 0] == st][:, 1].min() for st in range(int(s["stages_done"]))]
+    check(max(per_stage) == 2 and s["iterations"] < runs["blmvm"]["iterations"] and s["target_reached"] == 1,
+          "--cooling-rate 2: iterations per stage %s (%d in all, %d without a limit)" % ([int(x) for x in per_stage], s["iterations"], runs["blmvm"]["iterations"]))
+else:
+    check(False, "--cooling-rate 2: exit 0 (%s)" % r.stderr.strip()[-300:])
+
+# --regularization NAME: the file's own R (here the mesh's operator, as CSR, in a file without
+# /mesh/shape) gives the mesh run's model.
+if "gauss-newton" in runs:
+    q = dict(p)
+    del q["mesh"]
+    msformat.write_problem(path("user_R.h5"), q)
+    with h5py.File(path("user_R.h5"), "a") as f:
+        msformat.write_matrix(f.create_group("regularization"), "R", invert_problem.smooth_operator(16, 12))
+    out = path("user_R_np%d.h5" % nranks)
+    r = invert(nranks, path("user_R.h5"), out, SCHEDULE + GAUSS_NEWTON + ["--regularization", "R", "-q"])
+    if r.returncode == 0:
+        s = result(out)
+        rel = np.abs(s["m"] - runs["gauss-newton"]["m"]).max() / np.abs(s["m"]).max()
+        check(rel < 1e-8 and s["phi_m"] > 0, "--regularization R: the model of the mesh's operator to %.1e" % rel)
+    else:
+        check(False, "--regularization R: exit 0 (%s)" % r.stderr.strip()[-300:])
+
 # Rank independence of the Gauss-Newton model.
 if nranks > 1 and "gauss-newton" in runs:
     out = path("gauss-newton_np1_ref%d.h5" % nranks)
@@ -124,6 +155,7 @@ msformat.write_problem(path("no_dobs.h5"), q)
 bad("no /data/dobs", path("no_dobs.h5"), [], "/data/dobs")
 msformat.write_problem(path("bad_mesh.h5"), dict(p, mesh=[16, 11]))
 bad("mesh of the wrong size", path("bad_mesh.h5"), [], "/mesh/shape")
+bad("--regularization of a missing matrix", problem, ["--regularization", "nope"], "/regularization/nope")
 bad("--beta0 -1", problem, ["--beta0", "-1"], "--beta0")
 bad("--cooling-factor x", problem, ["--cooling-factor", "x"], "--cooling-factor")
 bad("--stages 0", problem, ["--stages", "0"], "--stages")

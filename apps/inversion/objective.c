@@ -57,7 +57,7 @@ PetscErrorCode InversionObjectiveCreate(MSMeta meta, Vec d_obs, Vec W, Vec m_ref
 PetscErrorCode InversionObjectiveSetBeta(InversionObjective *obj, PetscReal beta)
 {
   PetscFunctionBegin;
-  PetscCheck(beta >= 0.0 && !PetscIsInfOrNanReal(beta), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-beta %g: expected a finite regularization weight >= 0", (double)beta);
+  PetscCheck(beta >= 0.0 && !PetscIsInfOrNanReal(beta), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-beta %.6g: expected a finite regularization weight >= 0", (double)beta);
   obj->beta = beta;
   PetscFunctionReturn(0);
 }

@@ -61,8 +61,8 @@ PetscErrorCode InversionRegularizationCreate(Vec like, PetscInt dim, const Petsc
     cells *= shape[d];
   }
   PetscCheck(dim == 0 || cells == n_model, PETSC_COMM_WORLD, PETSC_ERR_ARG_SIZ, "mesh shape has %" PetscInt_FMT " cells, the model %" PetscInt_FMT " entries", cells, n_model);
-  PetscCheck(alpha_s >= 0.0 && !PetscIsInfOrNanReal(alpha_s), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-alpha_s %g: expected a finite weight >= 0", (double)alpha_s);
-  for (PetscInt d = 0; d < dim; d++) PetscCheck(alpha[d] >= 0.0 && !PetscIsInfOrNanReal(alpha[d]), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "smoothness weight of axis %" PetscInt_FMT " %g: expected a finite weight >= 0", d, (double)alpha[d]);
+  PetscCheck(alpha_s >= 0.0 && !PetscIsInfOrNanReal(alpha_s), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-alpha_s %.6g: expected a finite weight >= 0", (double)alpha_s);
+  for (PetscInt d = 0; d < dim; d++) PetscCheck(alpha[d] >= 0.0 && !PetscIsInfOrNanReal(alpha[d]), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "smoothness weight of axis %" PetscInt_FMT " %.6g: expected a finite weight >= 0", d, (double)alpha[d]);
   for (PetscInt c = lo; c < hi; c++) PetscCall(InversionRegularizationCellRows(NULL, c, dim, shape, stride, alpha_s, alpha, &n_rows));
   PetscCall(MatCreateAIJ(PETSC_COMM_WORLD, n_rows, n_local, PETSC_DETERMINE, n_model, 2, NULL, 1, NULL, R));
   PetscCall(MatGetOwnershipRange(*R, &row, NULL));

@@ -7,14 +7,15 @@
 static const char MSAppInvertHelp[] =
   "usage: mpiexec -n N metasim invert FILE -o OUT [--force | --resume] [-q]\n"
   "         [--data dobs] [--uncertainty std] [--start m0] [--reference mref]\n"
-  "         [--alpha-s 1] [--alpha-x 1] [--alpha-y 1] [--alpha-z 1]\n"
+  "         [--alpha-s 1] [--alpha-x 1] [--alpha-y 1] [--alpha-z 1] [--regularization NAME]\n"
   "         [--beta0 1] [--cooling-factor 2] [--cooling-rate 0] [--stages 10] [--target-chi2 1]\n"
   "         [-tao_type blmvm|bqnls|nls|ntr ...]\n\n"
   "Minimises phi(m) = 1/2 ||(d(m) - d_obs) / std||^2 + beta/2 ||R (m - m_ref)||^2 over the\n"
   "simulations of the problem FILE, with d_obs = /data/DATA, std = /uncertainties/UNCERTAINTY,\n"
   "m_ref = /models/REFERENCE, starting from /models/START (each defaults to the other when absent).\n"
   "R is smallness sqrt(alpha_s) I, plus first differences sqrt(alpha_x) D_x, ... along each axis\n"
-  "of the file's mesh (/mesh/shape) when it has one.\n"
+  "of the file's mesh (/mesh/shape) when it has one; --regularization NAME: R is the file's matrix\n"
+  "/regularization/NAME instead.\n"
   "Beta stages: stage s solves with beta = beta0 / cooling-factor^s, for at most cooling-rate TAO\n"
   "iterations (0: until TAO converges), from where stage s - 1 ended; the run stops when\n"
   "chi^2 = 2 phi_d / n_data <= target-chi2 (0: no target, run every stage) or after --stages stages.\n"
@@ -37,7 +38,7 @@ static PetscErrorCode InvGetReal(int argc, char **argv, const char name[], Petsc
   *value = dflt;
   if (!text) PetscFunctionReturn(0);
   *value = (PetscReal)strtod(text, &end);
-  PetscCheck(end != text && *end == '\0' && !PetscIsInfOrNanReal(*value) && *value >= lower, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected a finite number >= %g", name, text, (double)lower);
+  PetscCheck(end != text && *end == '\0' && !PetscIsInfOrNanReal(*value) && *value >= lower, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected a finite number >= %.6g", name, text, (double)lower);
   PetscFunctionReturn(0);
 }
 
@@ -74,6 +75,7 @@ static PetscErrorCode InvParseOptions(int argc, char **argv, InvOptions *o)
   PetscCall(MSAppGetValue(argc, argv, "--uncertainty", NULL, "std", &o->std));
   PetscCall(MSAppGetValue(argc, argv, "--start", NULL, "m0", &o->start));
   PetscCall(MSAppGetValue(argc, argv, "--reference", NULL, "mref", &o->reference));
+  PetscCall(MSAppGetValue(argc, argv, "--regularization", NULL, NULL, &o->regularization));
   PetscCall(InvGetReal(argc, argv, "--alpha-s", 1.0, 0.0, &o->alpha_s));
   for (int d = 0; d < INVERSION_MAX_DIM; d++) PetscCall(InvGetReal(argc, argv, axis[d], 1.0, 0.0, &o->alpha[d]));
   PetscCall(InvGetReal(argc, argv, "--beta0", 1.0, 0.0, &o->beta0));
@@ -138,12 +140,19 @@ static PetscErrorCode InvCheckOutput(const InvOptions *o)
   PetscFunctionReturn(0);
 }
 
-/* The regularization operator: smallness, and smoothness along the axes of the file's mesh. */
+/* The regularization operator: the file's /regularization/NAME, or smallness and smoothness along
+   the axes of the file's mesh. */
 static PetscErrorCode InvCreateRegularization(InvRun *run, Mat *R)
 {
   PetscInt dim, shape[INVERSION_MAX_DIM];
+  char     path[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
+  if (run->o.regularization) {
+    PetscCall(PetscSNPrintf(path, sizeof(path), "regularization/%s", run->o.regularization));
+    PetscCall(MSProblemReadMatrix(run->o.file, path, run->m, R));
+    PetscFunctionReturn(0);
+  }
   PetscCall(MSProblemGetMesh(PETSC_COMM_WORLD, run->o.file, &dim, shape));
   PetscCall(InversionRegularizationCreate(run->m, dim, shape, run->o.alpha_s, run->o.alpha, R));
   PetscFunctionReturn(0);
@@ -179,7 +188,6 @@ static PetscErrorCode Invert(int argc, char **argv)
   if (!run.o.quiet) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim invert: %s: %" PetscInt_FMT " simulations, %" PetscInt_FMT " data; %s stage %" PetscInt_FMT " of %" PetscInt_FMT "\n", run.o.file, n_sims, run.n_data, run.o.resume ? "resuming at" : "starting at", run.stage, run.o.stages));
   PetscCall(InvRunStages(&run));
   if (!run.o.quiet) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: %" PetscInt_FMT " stages, %" PetscInt_FMT " iterations, phi_d %.6e (chi2 %.4g), phi_m %.6e%s\n", run.o.out, run.stage, run.iterations, (double)run.phi_d, (double)(2.0 * run.phi_d / (PetscReal)run.n_data), (double)run.phi_m, run.target_reached ? ", target misfit reached" : ""));
-  PetscCheck(run.target_reached || run.o.target_chi2 == 0.0, PETSC_COMM_WORLD, PETSC_ERR_NOT_CONVERGED, "target chi2 %g not reached after %" PetscInt_FMT " stages (chi2 %.4g); %s holds the last stage, --resume --stages N continues it", (double)run.o.target_chi2, run.stage, (double)(2.0 * run.phi_d / (PetscReal)run.n_data), run.o.out);
   PetscCall(InvHistoryDestroy(&run.history));
   PetscCall(MatDestroy(&run.H));
   PetscCall(InversionObjectiveDestroy(&run.obj));
@@ -191,6 +199,7 @@ static PetscErrorCode Invert(int argc, char **argv)
   PetscCall(VecDestroy(&run.m));
   PetscCall(PetscFree(run.command));
   PetscCall(MSMetaDestroy(&run.meta));
+  PetscCheck(run.target_reached || run.o.target_chi2 == 0.0, PETSC_COMM_WORLD, PETSC_ERR_NOT_CONVERGED, "target chi2 %.6g not reached after %" PetscInt_FMT " stages (chi2 %.4g); %s holds the last stage, --resume --stages N continues it", (double)run.o.target_chi2, run.stage, (double)(2.0 * run.phi_d / (PetscReal)run.n_data), run.o.out);
   PetscFunctionReturn(0);
 }
 

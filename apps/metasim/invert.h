@@ -26,7 +26,7 @@ typedef struct {
 
 /* The command line. */
 typedef struct {
-  const char *file, *out, *data, *std, *start, *reference;
+  const char *file, *out, *data, *std, *start, *reference, *regularization;
   PetscBool   quiet, force, resume;
   PetscReal   beta0, cooling, target_chi2, alpha_s, alpha[INVERSION_MAX_DIM];
   PetscInt    cooling_rate, stages;

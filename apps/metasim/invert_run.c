@@ -82,7 +82,7 @@ static PetscErrorCode InvRunStage(InvRun *run, PetscReal beta)
   PetscCall(TaoGetConvergedReason(tao, &reason));
   PetscCall(TaoDestroy(&tao));
   run->iterations += its;
-  PetscCheck(reason > 0 || reason == TAO_DIVERGED_MAXITS, PETSC_COMM_WORLD, PETSC_ERR_NOT_CONVERGED, "stage %" PetscInt_FMT " (beta %g): TAO failed, %s after %" PetscInt_FMT " iterations", run->stage, (double)beta, TaoConvergedReasons[reason], its);
+  PetscCheck(reason > 0 || reason == TAO_DIVERGED_MAXITS, PETSC_COMM_WORLD, PETSC_ERR_NOT_CONVERGED, "stage %" PetscInt_FMT " (beta %.6g): TAO failed, %s after %" PetscInt_FMT " iterations", run->stage, (double)beta, TaoConvergedReasons[reason], its);
   PetscFunctionReturn(0);
 }
 

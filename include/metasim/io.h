@@ -209,6 +209,7 @@ PETSC_EXTERN PetscErrorCode MSProblemGetSimulationInfo(MPI_Comm, const char[], P
 PETSC_EXTERN PetscErrorCode MSProblemHasVector(MPI_Comm, const char[], const char[], PetscBool *);
 PETSC_EXTERN PetscErrorCode MSProblemReadVector(const char[], const char[], Vec);
 PETSC_EXTERN PetscErrorCode MSProblemLoad(MPI_Comm, const char[], MSMeta *);
+PETSC_EXTERN PetscErrorCode MSProblemReadMatrix(const char[], const char[], Vec, Mat *);
 PETSC_EXTERN PetscErrorCode MSProblemGetMesh(MPI_Comm, const char[], PetscInt *, PetscInt[]);
 
 PETSC_EXTERN PetscErrorCode MSProblemWriterCreate(MPI_Comm, const char[], MSMetaKind, PetscInt, PetscInt, MSProblemWriter *);

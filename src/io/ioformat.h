@@ -17,7 +17,8 @@ PETSC_INTERN PetscErrorCode MSIOReadMatrix(MSH5File *, const char[], Mat *);
 PETSC_INTERN PetscErrorCode MSIOWriteMatrix(MSH5File *, const char[], Mat);
 
 PETSC_INTERN PetscErrorCode MSIOReadInfo(MSH5File *, MSProblemInfo *);
-/* Writes the tensor mesh /mesh/shape (nothing when dim is 0). */
+/* The tensor mesh /mesh/shape: read and checked (dim 0 when absent), written (nothing when dim is 0). */
+PETSC_INTERN PetscErrorCode MSIOReadMesh(MSH5File *, PetscInt *, PetscInt[]);
 PETSC_INTERN PetscErrorCode MSIOWriteMesh(MSH5File *, PetscInt, const PetscInt[]);
 PETSC_INTERN PetscErrorCode MSIOReadMap(MSH5File *, const char[], PetscInt, MSMap *);
 PETSC_INTERN PetscErrorCode MSIOWriteMap(MSH5File *, const char[], PetscInt, const MSMapSpec[]);

@@ -36,6 +36,18 @@ static PetscErrorCode MSIOReadMeshFn(MSH5File *f, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* Reads and checks /mesh/shape (dim 0 when absent). */
+PETSC_INTERN PetscErrorCode MSIOReadMesh(MSH5File *f, PetscInt *dim, PetscInt shape[])
+{
+  MSIOMesh mesh = {0, {0}};
+
+  PetscFunctionBegin;
+  PetscCall(MSIOReadMeshFn(f, &mesh));
+  *dim = mesh.dim;
+  for (PetscInt d = 0; d < mesh.dim; d++) shape[d] = mesh.shape[d];
+  PetscFunctionReturn(0);
+}
+
 /*@C
   MSProblemGetMesh - reads the tensor mesh of the global model from a problem file, if it has one
 

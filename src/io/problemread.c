@@ -147,12 +147,13 @@ static PetscErrorCode MSIOReadShareFn(MSH5File *f, void *ctx)
   MSIOShareRequest *req = (MSIOShareRequest *)ctx;
   MSIOShare        *sh  = req->share;
   PetscMPIInt       rank, size;
-  PetscInt          n;
+  PetscInt          n, dim, shape[MS_MESH_MAX_DIM];
 
   PetscFunctionBegin;
   PetscCall(MSIOReadInfo(f, &sh->info));
   PetscCallMPI(MPI_Comm_rank(req->comm, &rank));
   PetscCallMPI(MPI_Comm_size(req->comm, &size));
+  if (!rank) PetscCall(MSIOReadMesh(f, &dim, shape));
   sh->lo = (PetscInt)(((long long)sh->info.n_sims * rank) / size);
   sh->hi = (PetscInt)(((long long)sh->info.n_sims * (rank + 1)) / size);
   PetscCall(PetscCalloc1(sh->hi - sh->lo, &sh->sims));

@@ -21,6 +21,24 @@ def true_model(nx, ny):
     return m.flatten(order="F")  # cell (i, j) is entry i + nx j
 
 
+def smooth_operator(nx, ny, alpha_s=1.0, alpha_x=1.0, alpha_y=1.0):
+    """R of smallness and first differences on the nx x ny mesh, row by row as metasim orders it on
+    one rank (each cell: smallness, x difference, y difference), as a dense array."""
+    rows = []
+    for c in range(nx * ny):
+        i, j = c % nx, c // nx
+        rows.append({c: np.sqrt(alpha_s)})
+        if i + 1 < nx:
+            rows.append({c: -np.sqrt(alpha_x), c + 1: np.sqrt(alpha_x)})
+        if j + 1 < ny:
+            rows.append({c: -np.sqrt(alpha_y), c + nx: np.sqrt(alpha_y)})
+    R = np.zeros((len(rows), nx * ny))
+    for r, entries in enumerate(rows):
+        for c, v in entries.items():
+            R[r, c] = v
+    return R
+
+
 def problem(nx=16, ny=12, band=4, data_per_band=48, noise=1.0, seed=7, mesh=True):
     rng = np.random.default_rng(seed)
     n_model = nx * ny
@@ -46,3 +64,11 @@ def problem(nx=16, ny=12, band=4, data_per_band=48, noise=1.0, seed=7, mesh=True
     if mesh:
         p["mesh"] = [nx, ny]
     return p
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: invert_problem.py OUT.h5   (writes the synthetic 16 x 12 problem)")
+    msformat.write_problem(sys.argv[1], problem())

@@ -60,6 +60,11 @@ def _write_matrix(group, name, A, sparse):
     csr.create_dataset("data", data=A[rows, cols])
 
 
+def write_matrix(group, name, A, sparse=True):
+    """Writes A as group/name in the format's matrix layout (CSR group, or dense dataset)."""
+    _write_matrix(group, name, A, sparse)
+
+
 def _write_chain(group, steps):
     group.attrs["n_steps"] = np.int64(len(steps))
     for k, st in enumerate(steps):
