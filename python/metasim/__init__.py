@@ -8,9 +8,10 @@ from ._lib import Error, initialize
 from .maps import Map, IdentityMap, ProjectionMap, ExpMap, LinearMap, ComposeMap
 from .simulations import LinearSimulation
 from .meta import MetaSimulation, SumMetaSimulation, RepeatedSimulation, SimulationError
+from .pool import Pool, TaskFailure
 
 __all__ = ["Error", "initialize", "Map", "IdentityMap", "ProjectionMap", "ExpMap", "LinearMap",
            "ComposeMap", "LinearSimulation", "MetaSimulation", "SumMetaSimulation",
-           "RepeatedSimulation", "SimulationError"]
+           "RepeatedSimulation", "SimulationError", "Pool", "TaskFailure"]
 
 initialize()
