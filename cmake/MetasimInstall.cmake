@@ -26,5 +26,14 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/metasim.pc DESTINATION ${CMAKE_INSTALL
 # Python: the problem-file helper, importable as `import msformat` with PYTHONPATH set to this
 # folder (on sys.path already for the /usr/local prefix); plot and table scripts beside it.
 install(FILES tests/data/msformat.py DESTINATION ${METASIM_INSTALL_PYTHONDIR})
+# `import metasim` (python/metasim) beside it; _installed.py tells the package where libmetasim is,
+# relative to itself, so the installed tree can be moved.
+file(RELATIVE_PATH METASIM_PY_TO_LIB "/${METASIM_INSTALL_PYTHONDIR}/metasim"
+  "/${CMAKE_INSTALL_LIBDIR}/libmetasim.so.${PROJECT_VERSION_MAJOR}")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/python/_installed.py
+  "# Written by cmake/MetasimInstall.cmake: libmetasim relative to this folder.\nLIBRARY = \"${METASIM_PY_TO_LIB}\"\n")
+install(DIRECTORY python/metasim DESTINATION ${METASIM_INSTALL_PYTHONDIR} FILES_MATCHING PATTERN "*.py"
+  PATTERN "__pycache__" EXCLUDE)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/python/_installed.py DESTINATION ${METASIM_INSTALL_PYTHONDIR}/metasim)
 install(PROGRAMS scripts/plot_farm.py scripts/plot_farm_bench.py scripts/scale_report.py benchmarks/meta_table.py
   DESTINATION ${METASIM_INSTALL_SCRIPTDIR})

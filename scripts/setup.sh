@@ -4,7 +4,8 @@ set -euo pipefail
 METASIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 METASIM_BUILD=${METASIM_BUILD:-$METASIM_ROOT/build}
 METASIM_PACKAGES=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin petsc-dev
-  libhdf5-openmpi-dev check libopenblas-dev valgrind python3 python3-numpy python3-h5py python3-matplotlib)
+  libhdf5-openmpi-dev check libopenblas-dev valgrind python3 python3-numpy python3-h5py python3-matplotlib
+  python3-mpi4py python3-cffi)
 
 metasim_install_packages() {
   local missing=()

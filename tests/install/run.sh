@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the build tree into a scratch prefix outside the build tree, moves it (the tree must be
 # relocatable), then uses it exactly as docs/getting-started.md shows, with no hand-added rpath or
-# library path: the installed metasim, metasim bench and the Python helper, and a small external
+# library path: the installed metasim, metasim bench, the Python helper and `import metasim`, and a small external
 # program built through find_package(metasim) and through pkg-config.
 set -euo pipefail
 build=$1
@@ -22,6 +22,8 @@ grep -q "Taylor" "$work/demo.out" || { cat "$work/demo.out"; echo "installed met
 grep -q "benchmarks in .*: .*meta" "$work/bench.out" || { cat "$work/bench.out"; echo "installed metasim bench finds no benchmark" >&2; exit 1; }
 "${mpiexec[@]}" -n 1 "$prefix/bin/metasim_invert" -help > /dev/null
 PYTHONPATH=$(dirname "$(find "$prefix" -name msformat.py)") "$python" -c "import msformat"
+PYTHONPATH=$(dirname "$(find "$prefix" -name msformat.py)") "${mpiexec[@]}" -n 2 "$python" -c \
+  "import metasim, numpy as np; s = metasim.MetaSimulation([metasim.LinearSimulation(np.eye(2))] * 3, [metasim.IdentityMap(2)] * 3); assert s.dpred(np.ones(2)).tolist() == [1.0] * 6"
 
 # A consumer through CMake: find_package with CMAKE_PREFIX_PATH, as the docs say.
 cmake -S "$src" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" > /dev/null

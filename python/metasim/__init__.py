@@ -1,0 +1,17 @@
+"""metasim from Python: SimPEG-style meta simulations and a task Pool, run SPMD over MPI.
+
+    mpiexec -n 4 python3 script.py
+
+Every rank runs the script; arrays of the global model and data are the same on every rank.
+"""
+from ._lib import Error, initialize
+from .maps import Map, IdentityMap, ProjectionMap, ExpMap, LinearMap, ComposeMap
+from .simulations import LinearSimulation
+from .meta import MetaSimulation, SumMetaSimulation, RepeatedSimulation, SimulationError
+from .pool import Pool, TaskFailure
+
+__all__ = ["Error", "initialize", "Map", "IdentityMap", "ProjectionMap", "ExpMap", "LinearMap",
+           "ComposeMap", "LinearSimulation", "MetaSimulation", "SumMetaSimulation",
+           "RepeatedSimulation", "SimulationError", "Pool", "TaskFailure"]
+
+initialize()

@@ -1,0 +1,238 @@
+"""metasim.MetaSimulation / SumMetaSimulation / RepeatedSimulation from Python, run with
+`mpiexec -n N python3 test_meta.py`: every kind with Python and with C linear simulations against
+plain numpy, adjoint and Taylor checks, the factory building each simulation on one rank only,
+options, and an exception on one rank raised on every rank."""
+import sys
+
+import numpy as np
+from mpi4py import MPI
+
+import metasim
+
+comm = MPI.COMM_WORLD
+rank = comm.rank
+N_MODEL = 12
+
+
+class TanhSim:
+    """d = G tanh(u): a nonlinear Python simulation with SimPEG's protocol and fields."""
+
+    def __init__(self, G):
+        self.G, self.n_data = G, G.shape[0]
+        self.n_fields = 0
+
+    def fields(self, u):
+        self.n_fields += 1
+        return np.tanh(u)
+
+    def dpred(self, u, f=None):
+        return self.G @ (np.tanh(u) if f is None else f)
+
+    def Jvec(self, u, v, f=None):
+        return self.G @ ((1 - np.tanh(u) ** 2) * v)
+
+    def Jtvec(self, u, w, f=None):
+        return (1 - np.tanh(u) ** 2) * (self.G.T @ w)
+
+    def getJtJdiag(self, u, W=None, f=None):
+        J = self.G * (1 - np.tanh(u) ** 2)
+        if W is not None:
+            J = W[:, None] * J
+        return (J ** 2).sum(axis=0)
+
+
+def problem(n_sims, n_data=None, seed=1):
+    rng = np.random.default_rng(seed)
+    Gs = [rng.standard_normal((n_data or 2 + i % 3, 5)) for i in range(n_sims)]
+    idx = [np.sort(rng.choice(N_MODEL, 5, replace=False)) for _ in range(n_sims)]
+    return Gs, idx
+
+
+def dense_jacobian(Gs, idx, m, kind, nonlinear):
+    """The meta Jacobian assembled in numpy."""
+    blocks = []
+    for G, ix in zip(Gs, idx):
+        d = (1 - np.tanh(m[ix]) ** 2) if nonlinear else np.exp(m[ix])
+        B = np.zeros((G.shape[0], N_MODEL))
+        B[:, ix] = G * d
+        blocks.append(B)
+    return sum(blocks) if kind == "sum" else np.vstack(blocks)
+
+
+def forward(Gs, idx, m, kind, nonlinear):
+    parts = [G @ (np.tanh(m[ix]) if nonlinear else np.exp(m[ix])) for G, ix in zip(Gs, idx)]
+    return sum(parts) if kind == "sum" else np.concatenate(parts)
+
+
+def check_close(name, got, want, tol=1e-12):
+    err = np.abs(got - want).max() / max(1.0, np.abs(want).max())
+    assert err < tol, "%s: relative error %g" % (name, err)
+
+
+def check_against_numpy(meta, Gs, idx, kind, nonlinear):
+    rng = np.random.default_rng(7)
+    m = rng.standard_normal(N_MODEL) * 0.5
+    v = rng.standard_normal(N_MODEL)
+    J = dense_jacobian(Gs, idx, m, kind, nonlinear)
+    w = rng.standard_normal(J.shape[0])
+    W = rng.uniform(0.5, 2.0, J.shape[0])
+    check_close("dpred", meta.dpred(m), forward(Gs, idx, m, kind, nonlinear))
+    check_close("Jvec", meta.Jvec(m, v), J @ v)
+    check_close("Jtvec", meta.Jtvec(m, w), J.T @ w)
+    if kind != "sum":  # compose is exact for projections of stacked simulations
+        check_close("getJtJdiag", meta.getJtJdiag(m, W=W), ((W[:, None] * J) ** 2).sum(axis=0))
+    d_obs = rng.standard_normal(J.shape[0])
+    phi, grad = meta.misfit(m, d_obs, W=W)
+    r = W * (forward(Gs, idx, m, kind, nonlinear) - d_obs)
+    check_close("misfit", phi, 0.5 * r @ r)
+    check_close("misfit gradient", grad, J.T @ (W * r))
+    # adjoint: <J v, w> = <v, J^T w>; Taylor: second order decrease of the remainder
+    assert abs(meta.Jvec(m, v) @ w - v @ meta.Jtvec(m, w)) < 1e-10 * (1 + abs(v @ meta.Jtvec(m, w)))
+    d0, jv = meta.dpred(m), meta.Jvec(m, v)
+    r1 = [np.linalg.norm(meta.dpred(m + h * v) - d0 - h * jv) for h in (1e-2, 1e-3)]
+    if nonlinear or r1[0] > 1e-13:
+        assert r1[1] < r1[0] / 50, "Taylor remainder %s not second order" % r1
+
+
+def test_kinds():
+    for kind, cls in (("stack", metasim.MetaSimulation), ("sum", metasim.SumMetaSimulation)):
+        Gs, idx = problem(7, n_data=3 if kind == "sum" else None)
+        maps = [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]
+        with cls([TanhSim(G) for G in Gs], maps) as meta:
+            check_against_numpy(meta, Gs, idx, kind, True)
+        lin = [metasim.LinearSimulation(G) for G in Gs]
+        with cls(lin, [metasim.ExpMap(5) * mp for mp in maps]) as meta:
+            check_against_numpy(meta, Gs, idx, kind, False)
+
+
+def test_repeat():
+    Gs, idx = problem(6)
+    G = Gs[0]
+    maps = [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]
+    with metasim.RepeatedSimulation(TanhSim(G), maps) as meta:
+        check_against_numpy(meta, [G] * 6, idx, "stack", True)
+    with metasim.RepeatedSimulation(metasim.LinearSimulation(G), factory=lambda i: metasim.ExpMap(5) * maps[i],
+                                    n_sims=6) as meta:
+        check_against_numpy(meta, [G] * 6, idx, "stack", False)
+
+
+def test_linear_and_compose_maps():
+    rng = np.random.default_rng(3)
+    A, b = rng.standard_normal((5, N_MODEL)), rng.standard_normal(5)
+    G = rng.standard_normal((4, 5))
+    mp = metasim.ExpMap(5) * metasim.LinearMap(A, b)
+    with metasim.MetaSimulation([metasim.LinearSimulation(G)] * 2, [mp, metasim.LinearMap(A)]) as meta:
+        m = rng.standard_normal(N_MODEL) * 0.1
+        check_close("linear/compose maps", meta.dpred(m), np.r_[G @ np.exp(A @ m + b), G @ (A @ m)])
+        v = rng.standard_normal(N_MODEL)
+        J = np.vstack([G @ (np.exp(A @ m + b)[:, None] * A), G @ A])
+        check_close("linear/compose Jvec", meta.Jvec(m, v), J @ v)
+
+
+def test_factory_builds_owned_only():
+    Gs, idx = problem(9)
+    built = []
+
+    def factory(i):
+        built.append(i)
+        return TanhSim(Gs[i]), metasim.ProjectionMap(N_MODEL, idx[i])
+
+    with metasim.MetaSimulation(factory=factory, n_sims=9) as meta:
+        assert built == list(meta.owned), (built, meta.owned)
+        every = sorted(i for part in comm.allgather(built) for i in part)
+        assert every == list(range(9)), every
+        check_against_numpy(meta, Gs, idx, "stack", True)
+
+
+def test_fields_cached():
+    Gs, idx = problem(3)
+    sims = [TanhSim(G) for G in Gs]
+    with metasim.MetaSimulation(sims, [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]) as meta:
+        m, v = np.linspace(0, 1, N_MODEL), np.ones(N_MODEL)
+        meta.dpred(m), meta.Jvec(m, v), meta.Jtvec(m, meta.dpred(m))
+        mine = [sims[i].n_fields for i in meta.owned]
+        assert all(n == 1 for n in mine), mine
+        meta.dpred(m + 1)
+        assert all(sims[i].n_fields == 2 for i in meta.owned)
+
+
+def test_options():
+    Gs, idx = problem(4, n_data=3)
+    maps = [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]
+    m = np.linspace(-1, 1, N_MODEL)
+    with metasim.SumMetaSimulation([TanhSim(G) for G in Gs], maps, jtjdiag="exact",
+                                   options={"meta_reproducible": None}) as meta:
+        J = dense_jacobian(Gs, idx, m, "sum", True)
+        check_close("exact JtJ diagonal", meta.getJtJdiag(m), (J ** 2).sum(axis=0))
+        assert meta.jtjdiag_exact
+        # reproducible sums: the same bits over all ranks and on one rank alone
+        d, g = meta.dpred(m), meta.Jtvec(m, np.ones(3))
+    sims = [TanhSim(G) for G in Gs]
+    with metasim.SumMetaSimulation(sims, maps, comm=MPI.COMM_SELF, reproducible=True) as alone:
+        assert alone.dpred(m).tobytes() == d.tobytes()
+        assert alone.Jtvec(m, np.ones(3)).tobytes() == g.tobytes()
+
+
+class FailingSim(TanhSim):
+    def dpred(self, u, f=None):
+        raise ZeroDivisionError("simulation cannot divide")
+
+
+def test_exception_on_one_rank():
+    Gs, idx = problem(5)
+    bad = 3
+
+    def factory(i):
+        return (FailingSim if i == bad else TanhSim)(Gs[i]), metasim.ProjectionMap(N_MODEL, idx[i])
+
+    with metasim.MetaSimulation(factory=factory, n_sims=5) as meta:
+        owner = comm.allreduce(rank if bad in meta.owned else 0, op=MPI.MAX)
+        try:
+            meta.dpred(np.zeros(N_MODEL))
+        except ZeroDivisionError as e:
+            assert e.__cause__.index == bad and e.__cause__.rank == owner, (e.__cause__.index, e.__cause__.rank)
+            assert "simulation cannot divide" in e.__cause__.traceback
+            assert "FailingSim" not in str(e) and "in dpred" in e.__cause__.traceback
+        else:
+            raise AssertionError("no exception on rank %d" % rank)
+        # the meta simulation still works after a failure (Jvec does not call dpred)
+        meta.Jvec(np.zeros(N_MODEL), np.ones(N_MODEL))
+
+    def bad_factory(i):
+        if i == 1:
+            raise OSError("cannot read simulation 1")
+        return TanhSim(Gs[i]), metasim.ProjectionMap(N_MODEL, idx[i])
+
+    try:
+        metasim.MetaSimulation(factory=bad_factory, n_sims=5)
+    except OSError as e:
+        assert e.__cause__.index == 1
+    else:
+        raise AssertionError("factory failure not raised on rank %d" % rank)
+
+
+def test_bad_input():
+    Gs, idx = problem(2)
+    with metasim.MetaSimulation([TanhSim(G) for G in Gs], [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]) as meta:
+        try:
+            meta.dpred(np.zeros(N_MODEL + 1))
+        except ValueError as e:
+            assert "13 entries, expected 12" in str(e)
+        else:
+            raise AssertionError("wrong model length accepted")
+        try:
+            meta.dpred(np.full(N_MODEL, np.nan))
+        except metasim.Error as e:
+            assert "NaN" in str(e) or "finite" in str(e), str(e)
+        else:
+            raise AssertionError("NaN model accepted")
+
+
+if __name__ == "__main__":
+    tests = [(k, v) for k, v in sorted(globals().items()) if k.startswith("test_")]
+    for name, fn in tests:
+        if len(sys.argv) > 1 and name not in sys.argv[1:]:
+            continue
+        fn()
+        if rank == 0:
+            print("ok", name, flush=True)
