@@ -1,5 +1,8 @@
 /* MSFarm interface: life cycle, task description and options. */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include "farm/farmimpl.h"
 
 const char *const MSFarmSchedules[] = {"block", "cyclic", "dynamic", "guided", "MSFarmSchedule", "MS_FARM_", NULL};
@@ -391,6 +394,20 @@ PetscErrorCode MSFarmSetOptionsPrefix(MSFarm farm, const char prefix[])
   PetscFunctionReturn(0);
 }
 
+/* The value of -farm_NAME in [0, max]: digits only, no sign, no wrap-around, no trailing text. */
+static PetscErrorCode MSFarmParseCount(MSFarm farm, const char name[], const char text[], uint64_t max, uint64_t *value)
+{
+  unsigned long long v;
+  char              *end;
+
+  PetscFunctionBegin;
+  errno = 0;
+  v     = strtoull(text, &end, 10);
+  PetscCheck(isdigit((unsigned char)text[0]) && !*end && errno != ERANGE && v <= max, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarm: -%sfarm_%s %s: expected an integer in [0, %llu]", farm->hdr.prefix ? farm->hdr.prefix : "", name, text, (unsigned long long)max);
+  *value = (uint64_t)v;
+  PetscFunctionReturn(0);
+}
+
 /*@C
   MSFarmSetFromOptions - reads the farm's options
 
@@ -412,9 +429,10 @@ PetscErrorCode MSFarmSetOptionsPrefix(MSFarm farm, const char prefix[])
 @*/
 PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
 {
-  char      file[PETSC_MAX_PATH_LEN], schedule[64];
-  PetscInt  chunk = farm->chunk, seed = (PetscInt)farm->seed, found = -1;
-  PetscBool set;
+  char      file[PETSC_MAX_PATH_LEN], schedule[64], seed[32], chunk[32];
+  PetscInt  found = -1;
+  uint64_t  value;
+  PetscBool set, seed_set, chunk_set;
 
   PetscFunctionBegin;
   MSValidHeader(farm, 1);
@@ -423,9 +441,10 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   PetscCall(PetscStrncpy(schedule, MSFarmSchedules[farm->schedule], sizeof(schedule)));
   PetscOptionsBegin(farm->hdr.comm, farm->hdr.prefix, "Task farm (MSFarm) options", "MSFarm");
   PetscCall(PetscOptionsString("-farm_schedule", "How tasks are handed to ranks: block, cyclic, dynamic, guided", "MSFarmSetSchedule", MSFarmSchedules[farm->schedule], schedule, sizeof(schedule), NULL));
-  PetscCall(PetscOptionsInt("-farm_chunk", "Tasks per chunk (0: automatic)", "MSFarmSetSchedule", chunk, &chunk, NULL));
-  PetscCall(PetscOptionsInt("-farm_seed", "Global seed of the per-task random streams", "MSFarmSetSeed", seed, &seed, &set));
-  if (set) PetscCall(MSFarmSetSeed(farm, (uint64_t)seed));
+  PetscCall(PetscSNPrintf(chunk, sizeof(chunk), "%" PetscInt_FMT, farm->chunk));
+  PetscCall(PetscOptionsString("-farm_chunk", "Tasks per chunk (0: automatic)", "MSFarmSetSchedule", chunk, chunk, sizeof(chunk), &chunk_set));
+  PetscCall(PetscSNPrintf(seed, sizeof(seed), "%" PRIu64, farm->seed));
+  PetscCall(PetscOptionsString("-farm_seed", "Global seed of the per-task random streams, in [0, 2^64)", "MSFarmSetSeed", seed, seed, sizeof(seed), &seed_set));
   PetscCall(PetscOptionsBool("-farm_progress", "Progress bar on rank 0's stderr", "MSFarmSetProgress", farm->progress, &farm->progress, NULL));
   PetscCall(PetscOptionsString("-farm_record", "JSON-lines record of every task", "MSFarmSetRecordFile", farm->record ? farm->record : "", file, sizeof(file), &set));
   if (set) PetscCall(MSFarmSetRecordFile(farm, file));
@@ -434,6 +453,12 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   PetscCall(PetscOptionsBool("-farm_resume", "Run only the tasks missing from the output file", "MSFarmSetResume", farm->resume, &farm->resume, NULL));
   PetscCall(PetscOptionsBool("-farm_retry_failed", "Re-run the failed tasks of the output file", "MSFarmSetResume", farm->retry_failed, &farm->retry_failed, NULL));
   PetscOptionsEnd();
+  if (seed_set) {
+    PetscCall(MSFarmParseCount(farm, "seed", seed, UINT64_MAX, &value));
+    PetscCall(MSFarmSetSeed(farm, value));
+  }
+  value = (uint64_t)farm->chunk;
+  if (chunk_set) PetscCall(MSFarmParseCount(farm, "chunk", chunk, PETSC_MAX_INT, &value));
   for (PetscInt k = MS_FARM_BLOCK; k <= MS_FARM_GUIDED; k++) {
     PetscBool same;
 
@@ -441,7 +466,7 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
     if (same) found = k;
   }
   PetscCheck(found >= 0, farm->hdr.comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "MSFarm: unknown schedule \"%s\" for -%sfarm_schedule; known schedules: block, cyclic, dynamic, guided", schedule, farm->hdr.prefix ? farm->hdr.prefix : "");
-  PetscCall(MSFarmSetSchedule(farm, (MSFarmSchedule)found, chunk));
+  PetscCall(MSFarmSetSchedule(farm, (MSFarmSchedule)found, (PetscInt)value));
   PetscFunctionReturn(0);
 }
 
