@@ -245,6 +245,8 @@ static PetscErrorCode Demo(int argc, char **argv)
   PetscCall(MSAppGetValue(argc, argv, "--output", "-o", "metasim-demo.h5", &out));
   PetscCall(MSAppGetInt(argc, argv, "--tiles", NULL, 16, 1, 100000, &p.n_tiles));
   PetscCall(MSAppGetValue(argc, argv, "--write-problem", NULL, NULL, &problem));
+  PetscCall(MSOutputCheck(PETSC_COMM_WORLD, out, PETSC_TRUE, 1, &problem));
+  if (problem) PetscCall(MSOutputCheck(PETSC_COMM_WORLD, problem, PETSC_TRUE, 1, &out));
   p.n_model = DEMO_STEP * (p.n_tiles - 1) + DEMO_WIDTH;
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim demo: %" PetscInt_FMT " tiles, each a linear simulation (%d data x %d cells) of exp(m) on its\n"

@@ -96,6 +96,7 @@ static PetscErrorCode Eval(int argc, char **argv)
   PetscCall(MSAppGetValue(argc, argv, "--adjoint-vector", NULL, "w", &adjoint));
   PetscCall(MSAppGetValue(argc, argv, "--uncertainty", NULL, "std", &uncertainty));
   PetscCall(ParseOps(oplist, ops));
+  PetscCall(MSOutputCheck(PETSC_COMM_WORLD, out, PETSC_TRUE, 1, &file));
 
   PetscCall(MSProblemLoad(PETSC_COMM_WORLD, file, &meta));
   PetscCall(MSMetaCreateVecs(meta, &layout, &d));

@@ -104,6 +104,7 @@ static PetscErrorCode Sweep(int argc, char **argv)
   s.example = example;
   PetscCall(MSFarmCreate(PETSC_COMM_WORLD, &farm));
   PetscCall(example->setup(farm, n, &s.ctx));
+  if (output) PetscCall(MSOutputCheck(PETSC_COMM_WORLD, output, PETSC_FALSE, 0, NULL));
   if (output) PetscCall(MSFarmSetOutputFile(farm, output));
   PetscCall(MSFarmSetResume(farm, resume, retry));
   PetscCall(MSFarmSetFromOptions(farm));

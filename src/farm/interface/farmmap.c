@@ -240,6 +240,11 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   missing = !results && (where == MS_FARM_RESULTS_ALL || (where == MS_FARM_RESULTS_ROOT && run.rank == 0));
   PetscCallMPI(MPI_Allreduce(&missing, &any_missing, 1, MPI_INT, MPI_MAX, run.comm));
   PetscCheck(!any_missing, farm->hdr.comm, PETSC_ERR_ARG_NULL, "MSFarmMap: the results array is NULL on a rank that receives results");
+  if (farm->output) {
+    const char *record = farm->record;
+
+    PetscCall(MSOutputCheck(farm->hdr.comm, farm->output, PETSC_FALSE, 1, &record));
+  }
   PetscCall(PetscLogEventBegin(MS_FarmMap, 0, 0, 0, 0));
 
   if (run.rank == 0) ierr = MSFarmOpenOutputs(&run, where, results);
