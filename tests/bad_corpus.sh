@@ -43,7 +43,7 @@ while IFS='|' read -r name text; do
 done < "$corpus/EXPECTED"
 
 # An output path that cannot be written: one line naming it, no file.
-check eval "$corpus/good.h5" "no-such-dir/out.h5" "is the directory writable" "$work/no-such-dir/out.h5" -o "$work/no-such-dir/out.h5"
+check eval "$corpus/good.h5" "no-such-dir/out.h5" "does not exist" "$work/no-such-dir/out.h5" -o "$work/no-such-dir/out.h5"
 # Unknown operation and missing arguments are one-line errors too.
 check eval "$corpus/good.h5" "" "unknown operation \"fly\"" "$work/out.h5" -o "$work/out.h5" --ops dpred,fly
 # A good file passes, and its output appears.

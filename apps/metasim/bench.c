@@ -70,12 +70,6 @@ static PetscErrorCode Bench(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-/* Returns the error code without a PETSc banner: MSAppRunQuiet() already printed the one line. */
-PetscErrorCode MSAppBench(int argc, char **argv)
-{
-  PetscErrorCode ierr;
+static const MSAppFlag BenchFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--ranks", NULL, PETSC_TRUE}, {NULL, NULL, PETSC_FALSE}};
 
-  PetscFunctionBegin;
-  ierr = MSAppRunQuiet("bench", Bench, argc, argv);
-  PetscFunctionReturn(ierr);
-}
+const MSAppCommand MSAppBenchCommand = {"bench", "run a benchmark program at several rank counts (JSON with its baseline)", Bench, -1, BenchFlags};

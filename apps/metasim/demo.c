@@ -2,7 +2,6 @@
    property, each reading exp of its window of one global log-model) built through MSMeta's
    factory, so each rank builds only its tiles; every operation timed, the adjoint and Taylor
    checks, results written. */
-#include <stdlib.h>
 #include "apputil.h"
 
 static const char MSAppDemoHelp[] =
@@ -227,7 +226,7 @@ static PetscErrorCode DemoChecks(MSMeta meta, Vec m, PetscBool exact)
 
 static PetscErrorCode Demo(int argc, char **argv)
 {
-  const char   *out, *tiles, *problem;
+  const char   *out, *problem;
   PetscBool     help, exact;
   DemoProblem   p;
   MSMeta        meta;
@@ -244,10 +243,10 @@ static PetscErrorCode Demo(int argc, char **argv)
     PetscFunctionReturn(0);
   }
   PetscCall(MSAppGetValue(argc, argv, "--output", "-o", "metasim-demo.h5", &out));
-  PetscCall(MSAppGetValue(argc, argv, "--tiles", NULL, "16", &tiles));
+  PetscCall(MSAppGetInt(argc, argv, "--tiles", NULL, 16, 1, 100000, &p.n_tiles));
   PetscCall(MSAppGetValue(argc, argv, "--write-problem", NULL, NULL, &problem));
-  p.n_tiles = (PetscInt)atoi(tiles);
-  PetscCheck(p.n_tiles > 0 && p.n_tiles <= 100000, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "--tiles %s: expected a number of tiles in [1, 100000]", tiles);
+  PetscCall(MSOutputCheck(PETSC_COMM_WORLD, out, PETSC_TRUE, 1, &problem));
+  if (problem) PetscCall(MSOutputCheck(PETSC_COMM_WORLD, problem, PETSC_TRUE, 1, &out));
   p.n_model = DEMO_STEP * (p.n_tiles - 1) + DEMO_WIDTH;
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim demo: %" PetscInt_FMT " tiles, each a linear simulation (%d data x %d cells) of exp(m) on its\n"
@@ -301,12 +300,6 @@ static PetscErrorCode Demo(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-/* Returns the error code without a PETSc banner: MSAppRunQuiet() already printed the one line. */
-PetscErrorCode MSAppDemo(int argc, char **argv)
-{
-  PetscErrorCode ierr;
+static const MSAppFlag DemoFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--tiles", NULL, PETSC_TRUE}, {"--write-problem", NULL, PETSC_TRUE}, {NULL, NULL, PETSC_FALSE}};
 
-  PetscFunctionBegin;
-  ierr = MSAppRunQuiet("demo", Demo, argc, argv);
-  PetscFunctionReturn(ierr);
-}
+const MSAppCommand MSAppDemoCommand = {"demo", "run the built-in tiled problem, check it and print a summary", Demo, 0, DemoFlags};

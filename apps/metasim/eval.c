@@ -96,6 +96,7 @@ static PetscErrorCode Eval(int argc, char **argv)
   PetscCall(MSAppGetValue(argc, argv, "--adjoint-vector", NULL, "w", &adjoint));
   PetscCall(MSAppGetValue(argc, argv, "--uncertainty", NULL, "std", &uncertainty));
   PetscCall(ParseOps(oplist, ops));
+  PetscCall(MSOutputCheck(PETSC_COMM_WORLD, out, PETSC_TRUE, 1, &file));
 
   PetscCall(MSProblemLoad(PETSC_COMM_WORLD, file, &meta));
   PetscCall(MSMetaCreateVecs(meta, &layout, &d));
@@ -163,12 +164,6 @@ static PetscErrorCode Eval(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-/* Returns the error code without a PETSc banner: MSAppRunQuiet() already printed the one line. */
-PetscErrorCode MSAppEval(int argc, char **argv)
-{
-  PetscErrorCode ierr;
+static const MSAppFlag EvalFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--ops", NULL, PETSC_TRUE}, {"--model", NULL, PETSC_TRUE}, {"--vector", NULL, PETSC_TRUE}, {"--adjoint-vector", NULL, PETSC_TRUE}, {"--uncertainty", NULL, PETSC_TRUE}, {NULL, NULL, PETSC_FALSE}};
 
-  PetscFunctionBegin;
-  ierr = MSAppRunQuiet("eval", Eval, argc, argv);
-  PetscFunctionReturn(ierr);
-}
+const MSAppCommand MSAppEvalCommand = {"eval", "run dpred, Jvec, Jtvec, JtJ diagonal on a problem file and write the results", Eval, 1, EvalFlags};

@@ -76,12 +76,6 @@ static PetscErrorCode Info(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-/* Returns the error code without a PETSc banner: MSAppRunQuiet() already printed the one line. */
-PetscErrorCode MSAppInfo(int argc, char **argv)
-{
-  PetscErrorCode ierr;
+static const MSAppFlag InfoFlags[] = {{"--help", "-h", PETSC_FALSE}, {NULL, NULL, PETSC_FALSE}};
 
-  PetscFunctionBegin;
-  ierr = MSAppRunQuiet("info", Info, argc, argv);
-  PetscFunctionReturn(ierr);
-}
+const MSAppCommand MSAppInfoCommand = {"info", "validate and summarize a problem file", Info, 1, InfoFlags};

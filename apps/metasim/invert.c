@@ -27,37 +27,6 @@ static const char MSAppInvertHelp[] =
   "TAO options apply (default blmvm); nls and ntr use the Gauss-Newton Hessian\n"
   "J^T W^T W J + beta R^T R with its diagonal as Jacobi preconditioner.\n";
 
-/* The value of a numeric option: a finite number, >= lower. */
-static PetscErrorCode InvGetReal(int argc, char **argv, const char name[], PetscReal dflt, PetscReal lower, PetscReal *value)
-{
-  const char *text;
-  char       *end;
-
-  PetscFunctionBegin;
-  PetscCall(MSAppGetValue(argc, argv, name, NULL, NULL, &text));
-  *value = dflt;
-  if (!text) PetscFunctionReturn(0);
-  *value = (PetscReal)strtod(text, &end);
-  PetscCheck(end != text && *end == '\0' && !PetscIsInfOrNanReal(*value) && *value >= lower, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected a finite number >= %.6g", name, text, (double)lower);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode InvGetInt(int argc, char **argv, const char name[], PetscInt dflt, PetscInt lower, PetscInt *value)
-{
-  const char *text;
-  char       *end;
-  long        v;
-
-  PetscFunctionBegin;
-  PetscCall(MSAppGetValue(argc, argv, name, NULL, NULL, &text));
-  *value = dflt;
-  if (!text) PetscFunctionReturn(0);
-  v = strtol(text, &end, 10);
-  PetscCheck(end != text && *end == '\0' && v >= lower && v <= 1000000000, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected an integer >= %" PetscInt_FMT, name, text, lower);
-  *value = (PetscInt)v;
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode InvParseOptions(int argc, char **argv, InvOptions *o)
 {
   static const char *const axis[INVERSION_MAX_DIM] = {"--alpha-x", "--alpha-y", "--alpha-z"};
@@ -76,13 +45,13 @@ static PetscErrorCode InvParseOptions(int argc, char **argv, InvOptions *o)
   PetscCall(MSAppGetValue(argc, argv, "--start", NULL, "m0", &o->start));
   PetscCall(MSAppGetValue(argc, argv, "--reference", NULL, "mref", &o->reference));
   PetscCall(MSAppGetValue(argc, argv, "--regularization", NULL, NULL, &o->regularization));
-  PetscCall(InvGetReal(argc, argv, "--alpha-s", 1.0, 0.0, &o->alpha_s));
-  for (int d = 0; d < INVERSION_MAX_DIM; d++) PetscCall(InvGetReal(argc, argv, axis[d], 1.0, 0.0, &o->alpha[d]));
-  PetscCall(InvGetReal(argc, argv, "--beta0", 1.0, 0.0, &o->beta0));
-  PetscCall(InvGetReal(argc, argv, "--cooling-factor", 2.0, 1.0, &o->cooling));
-  PetscCall(InvGetInt(argc, argv, "--cooling-rate", 0, 0, &o->cooling_rate));
-  PetscCall(InvGetInt(argc, argv, "--stages", 10, 1, &o->stages));
-  PetscCall(InvGetReal(argc, argv, "--target-chi2", 1.0, 0.0, &o->target_chi2));
+  PetscCall(MSAppGetReal(argc, argv, "--alpha-s", NULL, 1.0, 0.0, &o->alpha_s));
+  for (int d = 0; d < INVERSION_MAX_DIM; d++) PetscCall(MSAppGetReal(argc, argv, axis[d], NULL, 1.0, 0.0, &o->alpha[d]));
+  PetscCall(MSAppGetReal(argc, argv, "--beta0", NULL, 1.0, 0.0, &o->beta0));
+  PetscCall(MSAppGetReal(argc, argv, "--cooling-factor", NULL, 2.0, 1.0, &o->cooling));
+  PetscCall(MSAppGetInt(argc, argv, "--cooling-rate", NULL, 0, 0, 1000000000, &o->cooling_rate));
+  PetscCall(MSAppGetInt(argc, argv, "--stages", NULL, 10, 1, 1000000, &o->stages));
+  PetscCall(MSAppGetReal(argc, argv, "--target-chi2", NULL, 1.0, 0.0, &o->target_chi2));
   PetscFunctionReturn(0);
 }
 
@@ -203,12 +172,9 @@ static PetscErrorCode Invert(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-/* Returns the error code without a PETSc banner: MSAppRunQuiet() already printed the one line. */
-PetscErrorCode MSAppInvert(int argc, char **argv)
-{
-  PetscErrorCode ierr;
+static const MSAppFlag InvertFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--force", NULL, PETSC_FALSE}, {"--resume", NULL, PETSC_FALSE}, {"--quiet", "-q", PETSC_FALSE},
+                                        {"--data", NULL, PETSC_TRUE}, {"--uncertainty", NULL, PETSC_TRUE}, {"--start", NULL, PETSC_TRUE}, {"--reference", NULL, PETSC_TRUE}, {"--regularization", NULL, PETSC_TRUE},
+                                        {"--alpha-s", NULL, PETSC_TRUE}, {"--alpha-x", NULL, PETSC_TRUE}, {"--alpha-y", NULL, PETSC_TRUE}, {"--alpha-z", NULL, PETSC_TRUE}, {"--beta0", NULL, PETSC_TRUE},
+                                        {"--cooling-factor", NULL, PETSC_TRUE}, {"--cooling-rate", NULL, PETSC_TRUE}, {"--stages", NULL, PETSC_TRUE}, {"--target-chi2", NULL, PETSC_TRUE}, {NULL, NULL, PETSC_FALSE}};
 
-  PetscFunctionBegin;
-  ierr = MSAppRunQuiet("invert", Invert, argc, argv);
-  PetscFunctionReturn(ierr);
-}
+const MSAppCommand MSAppInvertCommand = {"invert", "invert a problem file's observed data with TAO (Tikhonov, beta schedule, resume)", Invert, 1, InvertFlags};

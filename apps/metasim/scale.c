@@ -269,12 +269,7 @@ static PetscErrorCode Scale(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-/* Returns the error code without a PETSc banner: MSAppRunQuiet() already printed the one line. */
-PetscErrorCode MSAppScale(int argc, char **argv)
-{
-  PetscErrorCode ierr;
+/* Its own checks (ScaleCheckWords): the options after "--" belong to the workload. */
+static const MSAppFlag ScaleFlags[] = {{"--help", "-h", PETSC_FALSE}, {NULL, NULL, PETSC_FALSE}};
 
-  PetscFunctionBegin;
-  ierr = MSAppRunQuiet("scale", Scale, argc, argv);
-  PetscFunctionReturn(ierr);
-}
+const MSAppCommand MSAppScaleCommand = {"scale", "a strong or weak scaling study: times, efficiency, phases, plots, projection", Scale, -1, ScaleFlags};

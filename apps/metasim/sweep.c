@@ -2,7 +2,7 @@
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <time.h>
 #include <hdf5.h>
-#include "commands.h"
+#include "apputil.h"
 #include "sweep.h"
 
 static const MSAppSweepExample *const examples[] = {&MSAppSweepSquares, &MSAppSweepLIF, &MSAppSweepHermitian, &MSAppSweepBins};
@@ -52,86 +52,84 @@ PetscErrorCode MSAppSweepWriteCurve(const char *output, PetscInt n, const PetscS
 
   PetscFunctionBegin;
   if (!output) PetscFunctionReturn(0);
-  PetscCheck((file = H5Fopen(output, H5F_ACC_RDWR, H5P_DEFAULT)) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "metasim sweep: cannot reopen %s to add the curve", output);
+  PetscCheck((file = H5Fopen(output, H5F_ACC_RDWR, H5P_DEFAULT)) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot reopen %s to add the curve", output);
   if (H5Lexists(file, "curve", H5P_DEFAULT) > 0) H5Ldelete(file, "curve", H5P_DEFAULT);
   group = H5Gcreate2(file, "curve", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   space = H5Screate_simple(1, dims, NULL);
   for (int d = 0; d < 3; d++) {
     if (!data[d]) continue;
     dset = H5Dcreate2(group, names[d], H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    PetscCheck(dset >= 0 && H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[d]) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "metasim sweep: cannot write /curve/%s to %s", names[d], output);
+    PetscCheck(dset >= 0 && H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[d]) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write /curve/%s to %s", names[d], output);
     H5Dclose(dset);
   }
   H5Sclose(space);
   H5Gclose(group);
-  PetscCheck(H5Fclose(file) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "metasim sweep: cannot close %s", output);
+  PetscCheck(H5Fclose(file) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot close %s", output);
   PetscFunctionReturn(0);
 }
 
-/* Reads the command's own flags; PETSc has already read the -farm_* options. */
-static PetscErrorCode ParseArgs(int argc, char **argv, PetscInt *n, const char **output, PetscBool *resume, PetscBool *retry, PetscInt *delay_us, PetscBool *help)
-{
-  PetscFunctionBegin;
-  for (int a = 2; a < argc; a++) {
-    PetscBool is_n, is_o, is_resume, is_retry, is_delay, is_help;
-
-    PetscCall(PetscStrcmp(argv[a], "-n", &is_n));
-    PetscCall(PetscStrcmp(argv[a], "-o", &is_o));
-    PetscCall(PetscStrcmp(argv[a], "--resume", &is_resume));
-    PetscCall(PetscStrcmp(argv[a], "--retry-failed", &is_retry));
-    PetscCall(PetscStrcmp(argv[a], "--delay-us", &is_delay));
-    PetscCall(PetscStrcmp(argv[a], "--help", &is_help));
-    if ((is_n || is_o || is_delay) && a + 1 >= argc) SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "metasim sweep: %s needs a value", argv[a]);
-    if (is_n) PetscCall(PetscOptionsStringToInt(argv[++a], n));
-    else if (is_delay) PetscCall(PetscOptionsStringToInt(argv[++a], delay_us));
-    else if (is_o) *output = argv[++a];
-    else if (is_resume) *resume = PETSC_TRUE;
-    else if (is_retry) *retry = PETSC_TRUE;
-    else if (is_help) *help = PETSC_TRUE;
-  }
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode MSAppSweep(int argc, char **argv)
+static PetscErrorCode Sweep(int argc, char **argv)
 {
   const MSAppSweepExample *example = NULL;
   SweepCtx                 s       = {NULL, NULL, 0};
   MSFarm                   farm;
   PetscScalar             *results = NULL;
-  PetscInt                 n = -1, n_tasks, out_size, n_failed;
-  const char              *output = NULL;
-  PetscBool                resume = PETSC_FALSE, retry = PETSC_FALSE, help = PETSC_FALSE;
+  PetscInt                 n, n_tasks, out_size, n_failed;
+  const char              *output, *names[sizeof(examples) / sizeof(examples[0])], *nearest;
+  PetscBool                resume, retry, help;
   PetscMPIInt              rank;
+  PetscErrorCode           ierr = 0;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
-  for (size_t e = 0; argc > 1 && e < sizeof(examples) / sizeof(examples[0]); e++) {
-    PetscBool same;
-
-    PetscCall(PetscStrcmp(argv[1], examples[e]->name, &same));
-    if (same) example = examples[e];
-  }
-  PetscCall(ParseArgs(argc, argv, &n, &output, &resume, &retry, &s.delay_us, &help));
-  if (help || argc < 2 || (argc == 2 && !example)) {
+  PetscCall(MSAppHasFlag(argc, argv, "--help", "-h", &help));
+  if (help || argc < 2) {
     PetscCall(PrintHelp());
     PetscFunctionReturn(0);
   }
-  PetscCheck(example, PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "metasim sweep: unknown example \"%s\" (try metasim sweep --help)", argv[1]);
-  PetscCheck(s.delay_us >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "metasim sweep: --delay-us must be >= 0");
+  for (size_t e = 0; e < sizeof(examples) / sizeof(examples[0]); e++) {
+    PetscBool same;
+
+    names[e] = examples[e]->name;
+    PetscCall(PetscStrcmp(argv[1], examples[e]->name, &same));
+    if (same) example = examples[e];
+  }
+  PetscCall(MSAppNearest(argv[1], (PetscInt)(sizeof(examples) / sizeof(examples[0])), names, &nearest));
+  PetscCheck(example, PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "unknown sweep \"%s\" (did you mean %s? sweeps: squares, lif, hermitian, bins)", argv[1], nearest);
+  PetscCall(MSAppGetInt(argc, argv, "-n", NULL, example->default_n, 1, PETSC_MAX_INT, &n));
+  PetscCall(MSAppGetInt(argc, argv, "--delay-us", NULL, 0, 0, 1000000000, &s.delay_us));
+  PetscCall(MSAppGetValue(argc, argv, "--output", "-o", NULL, &output));
+  PetscCall(MSAppHasFlag(argc, argv, "--resume", NULL, &resume));
+  PetscCall(MSAppHasFlag(argc, argv, "--retry-failed", NULL, &retry));
   s.example = example;
   PetscCall(MSFarmCreate(PETSC_COMM_WORLD, &farm));
-  PetscCall(example->setup(farm, n < 0 ? example->default_n : n, &s.ctx));
+  PetscCall(example->setup(farm, n, &s.ctx));
+  if (output) PetscCall(MSOutputCheck(PETSC_COMM_WORLD, output, PETSC_FALSE, 0, NULL));
   if (output) PetscCall(MSFarmSetOutputFile(farm, output));
   PetscCall(MSFarmSetResume(farm, resume, retry));
   PetscCall(MSFarmSetFromOptions(farm));
   PetscCall(MSFarmGetTasks(farm, &n_tasks, &out_size));
-  if (rank == 0) PetscCall(PetscMalloc1((size_t)n_tasks * out_size, &results));
+  /* rank 0 alone holds the results: every rank learns whether it got the memory */
+  if (rank == 0 && PetscMalloc1((size_t)n_tasks * out_size, &results)) ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_MEM, PETSC_ERROR_INITIAL, "rank 0 cannot allocate the results of %" PetscInt_FMT " tasks (%.3g GB): use a smaller -n", n_tasks, (double)n_tasks * out_size * sizeof(PetscScalar) / 1e9);
+  PetscCall(MSAppAgree(ierr));
   PetscCall(MSFarmMap(farm, SweepTask, &s, MS_FARM_RESULTS_ROOT, results));
   PetscCall(MSFarmGetFailures(farm, &n_failed, NULL));
   if (rank == 0 && !n_failed) PetscCall(example->finish(farm, results, output ? output : NULL, s.ctx));
   PetscCall(PetscFree(results));
   PetscCall(example->destroy(&s.ctx));
   PetscCall(MSFarmDestroy(&farm));
-  PetscCheck(!n_failed, PETSC_COMM_WORLD, PETSC_ERR_LIB, "metasim sweep %s: %" PetscInt_FMT " task(s) failed", example->name, n_failed);
+  PetscCheck(!n_failed, PETSC_COMM_WORLD, PETSC_ERR_LIB, "%s: %" PetscInt_FMT " task(s) failed", example->name, n_failed);
   PetscFunctionReturn(0);
 }
+
+static const MSAppFlag SweepFlags[] = {
+  {"--help",   "-h", PETSC_FALSE},
+  {"-n",       NULL, PETSC_TRUE },
+  {"--output", "-o", PETSC_TRUE },
+  {"--resume", NULL, PETSC_FALSE},
+  {"--retry-failed", NULL, PETSC_FALSE},
+  {"--delay-us", NULL, PETSC_TRUE},
+  {NULL, NULL, PETSC_FALSE}
+};
+
+const MSAppCommand MSAppSweepCommand = {"sweep", "parameter sweeps over MPI (Pool.map done right): squares, lif, hermitian, bins", Sweep, 1, SweepFlags};

@@ -220,6 +220,10 @@ PETSC_EXTERN PetscErrorCode MSProblemWriterAddVector(MSProblemWriter, const char
 PETSC_EXTERN PetscErrorCode MSProblemWriterCommit(MSProblemWriter);
 PETSC_EXTERN PetscErrorCode MSProblemWriterDestroy(MSProblemWriter *);
 
+/* Longest output path written with MPI-IO: Open MPI 4.1's shared-file-pointer component aborts
+   ("buffer overflow detected") from 234 characters on, temporary suffix excluded (measured). */
+#define MS_OUTPUT_MAX_PARALLEL_PATH 200
+PETSC_EXTERN PetscErrorCode MSOutputCheck(MPI_Comm, const char[], PetscBool, PetscInt, const char *const[]);
 PETSC_EXTERN PetscErrorCode MSResultsWrite(MPI_Comm, const char[], const MSResultsInfo *, PetscInt, const char *const[], const Vec[]);
 
 #endif

@@ -175,8 +175,8 @@ PETSC_INTERN PetscErrorCode MSIOFinish(MPI_Comm comm, PetscErrorCode err, const 
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(MPIU_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
   if (rank == 0) {
-    if (any) (void)remove(tmp);
-    else err = MSIORename(tmp, file);
+    if (!any) err = MSIORename(tmp, file);
+    if (any || err) (void)remove(tmp);
   }
   PetscCall(MSIOAgree(comm, err));
   PetscFunctionReturn(0);

@@ -54,6 +54,7 @@ PetscErrorCode MSProblemWriterCreate(MPI_Comm comm, const char file[], MSMetaKin
   PetscCheck(file && writer, comm, PETSC_ERR_ARG_NULL, "MSProblemWriterCreate: file and writer must not be NULL");
   PetscCheck(kind >= MS_META_STACK && kind <= MS_META_REPEAT, comm, PETSC_ERR_ARG_OUTOFRANGE, "MSProblemWriterCreate: unknown kind %d", (int)kind);
   PetscCheck(n_sims > 0 && n_model > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "MSProblemWriterCreate: n_sims = %" PetscInt_FMT " and n_model = %" PetscInt_FMT " must be positive", n_sims, n_model);
+  PetscCall(MSOutputCheck(comm, file, PETSC_TRUE, 0, NULL));
   PetscCall(PetscNew(&w));
   w->comm    = comm;
   w->kind    = kind;

@@ -90,6 +90,7 @@ PetscErrorCode MSResultsWrite(MPI_Comm comm, const char file[], const MSResultsI
   PetscCheck(n >= 0 && (n == 0 || (names && vecs)), comm, PETSC_ERR_ARG_NULL, "MSResultsWrite: %" PetscInt_FMT " vectors need their names and vectors", n);
   PetscCheck(info->kind >= MS_META_STACK && info->kind <= MS_META_REPEAT, comm, PETSC_ERR_ARG_OUTOFRANGE, "MSResultsWrite: unknown kind %d", (int)info->kind);
   for (PetscInt k = 0; k < n; k++) PetscCheck(names[k] && vecs[k], comm, PETSC_ERR_ARG_NULL, "MSResultsWrite: vector %" PetscInt_FMT " or its name is NULL", k);
+  PetscCall(MSOutputCheck(comm, file, PETSC_TRUE, 0, NULL));
   PetscCall(MSIOTemporaryName(comm, file, tmp, sizeof(tmp)));
   PetscCall(MSIOFinish(comm, MSIOWriteResultsFile(comm, tmp, &r), tmp, file));
   PetscFunctionReturn(0);

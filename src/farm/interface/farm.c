@@ -1,5 +1,8 @@
 /* MSFarm interface: life cycle, task description and options. */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include "farm/farmimpl.h"
 
 const char *const MSFarmSchedules[] = {"block", "cyclic", "dynamic", "guided", "MSFarmSchedule", "MS_FARM_", NULL};
@@ -447,6 +450,34 @@ PetscErrorCode MSFarmSetOptionsPrefix(MSFarm farm, const char prefix[])
   PetscFunctionReturn(0);
 }
 
+/* The value of -farm_NAME in [0, max]: digits only, no sign, no wrap-around, no trailing text. */
+static PetscErrorCode MSFarmParseCount(MSFarm farm, const char name[], const char text[], uint64_t max, uint64_t *value)
+{
+  unsigned long long v;
+  char              *end;
+
+  PetscFunctionBegin;
+  errno = 0;
+  v     = strtoull(text, &end, 10);
+  PetscCheck(isdigit((unsigned char)text[0]) && !*end && errno != ERANGE && v <= max, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarm: -%sfarm_%s %s: expected an integer in [0, %llu]", farm->hdr.prefix ? farm->hdr.prefix : "", name, text, (unsigned long long)max);
+  *value = (uint64_t)v;
+  PetscFunctionReturn(0);
+}
+
+/* The index of value in names[0 .. n), or -1. */
+static PetscErrorCode MSFarmFindName(const char *const names[], PetscInt n, const char value[], PetscInt *found)
+{
+  PetscFunctionBegin;
+  *found = -1;
+  for (PetscInt k = 0; k < n && *found < 0; k++) {
+    PetscBool same;
+
+    PetscCall(PetscStrcmp(value, names[k], &same));
+    if (same) *found = k;
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@C
   MSFarmSetFromOptions - reads the farm's options
 
@@ -469,22 +500,24 @@ PetscErrorCode MSFarmSetOptionsPrefix(MSFarm farm, const char prefix[])
 @*/
 PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
 {
-  char      file[PETSC_MAX_PATH_LEN], schedule[64], counter[64];
-  PetscInt  chunk = farm->chunk, seed = (PetscInt)farm->seed, found = -1, found_counter = -1;
-  PetscBool set;
+  char      file[PETSC_MAX_PATH_LEN], schedule[64], counter[64], seed[32], chunk[32];
+  PetscInt  found = -1, found_counter = -1;
+  uint64_t  value;
+  PetscBool set, seed_set, chunk_set;
 
   PetscFunctionBegin;
   MSValidHeader(farm, 1);
-  /* the schedule is read as a string and looked up after PetscOptionsEnd(), so an unknown name
+  /* names and numbers are read as strings and checked after PetscOptionsEnd(), so a bad value
      is a clean error that leaves nothing allocated */
   PetscCall(PetscStrncpy(schedule, MSFarmSchedules[farm->schedule], sizeof(schedule)));
   PetscCall(PetscStrncpy(counter, MSFarmCounters[farm->counter], sizeof(counter)));
   PetscOptionsBegin(farm->hdr.comm, farm->hdr.prefix, "Task farm (MSFarm) options", "MSFarm");
   PetscCall(PetscOptionsString("-farm_schedule", "How tasks are handed to ranks: block, cyclic, dynamic, guided", "MSFarmSetSchedule", MSFarmSchedules[farm->schedule], schedule, sizeof(schedule), NULL));
-  PetscCall(PetscOptionsInt("-farm_chunk", "Tasks per chunk (0: automatic)", "MSFarmSetSchedule", chunk, &chunk, NULL));
+  PetscCall(PetscSNPrintf(chunk, sizeof(chunk), "%" PetscInt_FMT, farm->chunk));
+  PetscCall(PetscOptionsString("-farm_chunk", "Tasks per chunk (0: automatic)", "MSFarmSetSchedule", chunk, chunk, sizeof(chunk), &chunk_set));
   PetscCall(PetscOptionsString("-farm_counter", "How the counter of the dynamic schedules is served: auto, rma, thread, server", "MSFarmSetCounter", MSFarmCounters[farm->counter], counter, sizeof(counter), NULL));
-  PetscCall(PetscOptionsInt("-farm_seed", "Global seed of the per-task random streams", "MSFarmSetSeed", seed, &seed, &set));
-  if (set) PetscCall(MSFarmSetSeed(farm, (uint64_t)seed));
+  PetscCall(PetscSNPrintf(seed, sizeof(seed), "%" PRIu64, farm->seed));
+  PetscCall(PetscOptionsString("-farm_seed", "Global seed of the per-task random streams, in [0, 2^64)", "MSFarmSetSeed", seed, seed, sizeof(seed), &seed_set));
   PetscCall(PetscOptionsBool("-farm_progress", "Progress bar on rank 0's stderr", "MSFarmSetProgress", farm->progress, &farm->progress, NULL));
   PetscCall(PetscOptionsString("-farm_record", "JSON-lines record of every task", "MSFarmSetRecordFile", farm->record ? farm->record : "", file, sizeof(file), &set));
   if (set) PetscCall(MSFarmSetRecordFile(farm, file));
@@ -493,21 +526,17 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   PetscCall(PetscOptionsBool("-farm_resume", "Run only the tasks missing from the output file", "MSFarmSetResume", farm->resume, &farm->resume, NULL));
   PetscCall(PetscOptionsBool("-farm_retry_failed", "Re-run the failed tasks of the output file", "MSFarmSetResume", farm->retry_failed, &farm->retry_failed, NULL));
   PetscOptionsEnd();
-  for (PetscInt k = MS_FARM_BLOCK; k <= MS_FARM_GUIDED; k++) {
-    PetscBool same;
-
-    PetscCall(PetscStrcmp(schedule, MSFarmSchedules[k], &same));
-    if (same) found = k;
+  if (seed_set) {
+    PetscCall(MSFarmParseCount(farm, "seed", seed, UINT64_MAX, &value));
+    PetscCall(MSFarmSetSeed(farm, value));
   }
+  value = (uint64_t)farm->chunk;
+  if (chunk_set) PetscCall(MSFarmParseCount(farm, "chunk", chunk, PETSC_MAX_INT, &value));
+  PetscCall(MSFarmFindName(MSFarmSchedules, MS_FARM_GUIDED + 1, schedule, &found));
   PetscCheck(found >= 0, farm->hdr.comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "MSFarm: unknown schedule \"%s\" for -%sfarm_schedule; known schedules: block, cyclic, dynamic, guided", schedule, farm->hdr.prefix ? farm->hdr.prefix : "");
-  for (PetscInt k = MS_FARM_COUNTER_AUTO; k <= MS_FARM_COUNTER_SERVER; k++) {
-    PetscBool same;
-
-    PetscCall(PetscStrcmp(counter, MSFarmCounters[k], &same));
-    if (same) found_counter = k;
-  }
+  PetscCall(MSFarmFindName(MSFarmCounters, MS_FARM_COUNTER_SERVER + 1, counter, &found_counter));
   PetscCheck(found_counter >= 0, farm->hdr.comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "MSFarm: unknown counter \"%s\" for -%sfarm_counter; known counters: auto, rma, thread, server", counter, farm->hdr.prefix ? farm->hdr.prefix : "");
-  PetscCall(MSFarmSetSchedule(farm, (MSFarmSchedule)found, chunk));
+  PetscCall(MSFarmSetSchedule(farm, (MSFarmSchedule)found, (PetscInt)value));
   PetscCall(MSFarmSetCounter(farm, (MSFarmCounter)found_counter));
   PetscFunctionReturn(0);
 }

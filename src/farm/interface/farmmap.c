@@ -2,6 +2,7 @@
    agrees on the failures and hands out the results. */
 #include <math.h>
 #include "farm/farmimpl.h"
+#include "io/h5util.h"
 
 #define MS_FARM_BCAST_BYTES (1 << 30)
 
@@ -238,6 +239,11 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   missing = !results && (where == MS_FARM_RESULTS_ALL || (where == MS_FARM_RESULTS_ROOT && run.rank == 0));
   PetscCallMPI(MPI_Allreduce(&missing, &any_missing, 1, MPI_INT, MPI_MAX, run.comm));
   PetscCheck(!any_missing, farm->hdr.comm, PETSC_ERR_ARG_NULL, "MSFarmMap: the results array is NULL on a rank that receives results");
+  if (farm->output) {
+    const char *record = farm->record;
+
+    PetscCall(MSOutputCheck(farm->hdr.comm, farm->output, PETSC_FALSE, 1, &record));
+  }
   PetscCall(PetscLogEventBegin(MS_FarmMap, 0, 0, 0, 0));
 
   if (run.rank == 0) ierr = MSFarmOpenOutputs(&run, where, results);
@@ -250,7 +256,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
     PetscCallMPI(MPI_Comm_free(&run.comm));
     PetscCall(PetscLogEventEnd(MS_FarmMap, 0, 0, 0, 0));
   }
-  PetscCheck(!ierr, farm->hdr.comm, ierr, "MSFarmMap: rank 0 could not prepare the outputs (the first error says why); nothing was computed");
+  PetscCall(MSIOAgree(farm->hdr.comm, ierr)); /* rank 0's message, on every rank */
   PetscCall(MSFarmSelectPending(&run));
 
   PetscCall(MSFarmProgressBegin(&run));
@@ -264,12 +270,12 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
     H5Fclose(run.h5.file); /* what was written stays valid for --resume */
     run.h5.file = -1;
   }
-  PetscCheck(!run.h5_error, farm->hdr.comm, run.h5_error, "MSFarmMap: writing %s failed on rank 0 (the first error says why); the tasks whose status is done in the file are kept", farm->output);
+  PetscCall(MSIOAgree(farm->hdr.comm, run.h5_error)); /* the tasks whose status is done in the file are kept */
 
   PetscCall(MSFarmAgreeFailures(&run));
   ierr = run.rank == 0 ? MSFarmCloseOutputs(&run) : 0;
   PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, run.comm));
-  PetscCheck(!ierr, farm->hdr.comm, ierr, "MSFarmMap: closing the outputs failed on rank 0 (the first error says why)");
+  PetscCall(MSIOAgree(farm->hdr.comm, ierr));
   if (where == MS_FARM_RESULTS_ALL) {
     PetscCall(PetscLogEventBegin(MS_FarmGather, 0, 0, 0, 0));
     PetscCall(MSFarmBcastBytes(results, (size_t)farm->n_tasks * farm->out_size * sizeof(PetscScalar), run.comm));

@@ -8,6 +8,12 @@ static PetscInt MSFarmAutoChunk(MSFarmRun *run)
   return PetscMax(1, run->n_pending / (32 * (PetscInt)run->size));
 }
 
+/* Pieces of chunk tasks that cover n tasks, in 64-bit arithmetic (n + chunk may exceed PetscInt). */
+static PetscInt MSFarmPieceCount(PetscInt n, PetscInt chunk)
+{
+  return (PetscInt)(((int64_t)n + chunk - 1) / chunk);
+}
+
 /* Guided pieces shrink with the remaining work: max(chunk, ceil(remaining / (2 size))). */
 static PetscErrorCode MSFarmGuidedPieces(MSFarmRun *run)
 {
@@ -16,7 +22,7 @@ static PetscErrorCode MSFarmGuidedPieces(MSFarmRun *run)
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(cap, &run->piece_start));
   while (start < run->n_pending) {
-    PetscInt remaining = run->n_pending - start, c = PetscMax(run->chunk, (remaining + 2 * run->size - 1) / (2 * run->size));
+    PetscInt remaining = run->n_pending - start, c = PetscMax(run->chunk, MSFarmPieceCount(remaining, 2 * run->size));
 
     if (n + 2 > cap) {
       cap *= 2;
@@ -36,12 +42,13 @@ PetscErrorCode MSFarmScheduleBegin(MSFarmRun *run)
 
   PetscFunctionBegin;
   run->chunk      = farm->chunk ? farm->chunk : (farm->schedule == MS_FARM_GUIDED ? 1 : MSFarmAutoChunk(run));
+  run->chunk      = PetscMin(run->chunk, PetscMax(1, run->n_pending)); /* a larger chunk means the same; piece counts stay far from overflow */
   run->next_piece = 0;
   switch (farm->schedule) {
   case MS_FARM_BLOCK: {
     PetscInt lo = (PetscInt)(((int64_t)run->n_pending * run->rank) / run->size), hi = (PetscInt)(((int64_t)run->n_pending * (run->rank + 1)) / run->size);
 
-    run->n_pieces = (hi - lo + run->chunk - 1) / run->chunk;
+    run->n_pieces = MSFarmPieceCount(hi - lo, run->chunk);
     PetscCall(PetscMalloc1(run->n_pieces + 1, &run->piece_start));
     for (PetscInt k = 0; k < run->n_pieces; k++) run->piece_start[k] = lo + k * run->chunk;
     run->piece_start[run->n_pieces] = hi;
@@ -49,10 +56,10 @@ PetscErrorCode MSFarmScheduleBegin(MSFarmRun *run)
   case MS_FARM_CYCLIC: {
     PetscInt mine = run->n_pending / run->size + (run->rank < run->n_pending % run->size ? 1 : 0);
 
-    run->n_pieces = (mine + run->chunk - 1) / run->chunk;
+    run->n_pieces = MSFarmPieceCount(mine, run->chunk);
   } break;
   case MS_FARM_DYNAMIC:
-    run->n_pieces = (run->n_pending + run->chunk - 1) / run->chunk;
+    run->n_pieces = MSFarmPieceCount(run->n_pending, run->chunk);
     break;
   case MS_FARM_GUIDED:
     PetscCall(MSFarmGuidedPieces(run));
