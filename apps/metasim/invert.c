@@ -94,13 +94,15 @@ static PetscErrorCode InvReadVectors(InvRun *run, Vec d_like, Vec *d_obs, Vec *W
   PetscFunctionReturn(0);
 }
 
-/* Whether OUT exists (rank 0 looks), against --force and --resume. */
+/* OUT is a writable path other than the problem (MSOutputCheck), and whether it exists (rank 0
+   looks) against --force and --resume. */
 static PetscErrorCode InvCheckOutput(const InvOptions *o)
 {
   PetscMPIInt rank;
   int         exists = 0;
 
   PetscFunctionBegin;
+  PetscCall(MSOutputCheck(PETSC_COMM_WORLD, o->out, PETSC_TRUE, 1, &o->file));
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   if (!rank) exists = access(o->out, F_OK) == 0;
   PetscCallMPI(MPI_Bcast(&exists, 1, MPI_INT, 0, PETSC_COMM_WORLD));
