@@ -12,6 +12,9 @@ static const char *const MSAppKnownOptions[] = {"-farm_schedule", "-farm_chunk",
                                                 "-meta_kind", "-meta_jtjdiag", "-meta_reproducible", "-meta_view", "-sim_type", "-map_type", "-log_view", "-help",
                                                 "-options_left", "-malloc_debug", "-malloc_dump", "-on_error_abort", "-dcr_ksp_type", "-dcr_pc_type", "-dcr_ksp_rtol", "-dcr_ksp_monitor"};
 static const char *const MSAppOwnedPrefixes[] = {"-farm_", "-meta_"};
+/* Prefixes of PETSc's own objects' options (solvers, logging, memory): passed through unchecked,
+   as the objects read them (-tao_type is not a misspelled -map_type). */
+static const char *const MSAppPetscPrefixes[] = {"-tao_", "-ksp_", "-pc_", "-snes_", "-mat_", "-vec_", "-dcr_", "-log", "-malloc", "-options_", "-info", "-viewer_", "-fp_trap", "-on_error_"};
 
 #define MS_APP_MAX_NAMES 64
 
@@ -79,6 +82,8 @@ static PetscErrorCode MSAppCheckPetscOption(const char arg[])
   PetscFunctionBegin;
   for (PetscInt k = 0; k < n; k++)
     if (!strcmp(arg, MSAppKnownOptions[k])) PetscFunctionReturn(0);
+  for (size_t p = 0; p < sizeof(MSAppPetscPrefixes) / sizeof(MSAppPetscPrefixes[0]); p++)
+    if (!strncmp(arg, MSAppPetscPrefixes[p], strlen(MSAppPetscPrefixes[p]))) PetscFunctionReturn(0);
   for (size_t p = 0; p < sizeof(MSAppOwnedPrefixes) / sizeof(MSAppOwnedPrefixes[0]); p++)
     if (!strncmp(arg, MSAppOwnedPrefixes[p], strlen(MSAppOwnedPrefixes[p]))) owned = PETSC_TRUE;
   PetscCall(MSAppNearest(arg, n, MSAppKnownOptions, &nearest));
