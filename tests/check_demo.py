@@ -46,5 +46,19 @@ with h5py.File(demo_out, "r") as demo, h5py.File(eval_out, "r") as ev:
     if demo.attrs["n_ranks"] != int(np_demo) or ev.attrs["n_ranks"] != int(np_eval):
         print("FAIL: n_ranks attributes %s, %s" % (demo.attrs["n_ranks"], ev.attrs["n_ranks"]))
         failures += 1
+# The overwrite rule: an existing output is refused in one line and kept; --force replaces it.
+with open(eval_out, "rb") as f:
+    before = f.read()
+for args in (["eval", problem, "-o", eval_out], ["demo", "--tiles", "2", "-o", demo_out]):
+    r = subprocess.run([mpiexec, "-n", str(np_eval), "--oversubscribe", metasim] + args, capture_output=True, text=True, timeout=120)
+    lines = [l for l in r.stderr.splitlines() if l.startswith("metasim")]
+    ok = r.returncode == 1 and len(lines) == 1 and "exists: pass --force" in lines[0]
+    failures += not ok
+    print("%s %s onto an existing file: exit %d, %r" % ("ok  " if ok else "FAIL", args[0], r.returncode, lines))
+with open(eval_out, "rb") as f:
+    kept = f.read() == before
+failures += not kept
+print("%s the refused output is unchanged" % ("ok  " if kept else "FAIL"))
+run(np_eval, "eval", problem, "-o", eval_out, "--force", "--ops", "dpred")
 print("%d failure(s)" % failures)
 sys.exit(1 if failures else 0)

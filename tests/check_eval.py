@@ -26,7 +26,7 @@ for kind, n_sims in (("stack", 6), ("sum", 5), ("stack", 1)):
     msformat.write_problem(path, problem)
     if os.path.exists(out):
         os.remove(out)
-    cmd = [mpiexec, "-n", np_ranks, "--oversubscribe", metasim, "eval", path, "-o", out,
+    cmd = [mpiexec, "-n", np_ranks, "--oversubscribe", metasim, "eval", path, "--force", "-o", out,
            "--ops", "dpred,jvec,jtvec,jtjdiag", "-meta_jtjdiag", "exact"]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     if run.returncode != 0:

@@ -62,7 +62,7 @@ def run(args, ranks):
 
 def evaluate(path, ranks, vector):
     out = os.path.join(work, "dcr-np%s-np%s-%s-out.h5" % (np_ranks, ranks, vector))
-    if run(["eval", path, "-o", out, "--ops", "dpred,jvec,jtvec", "--vector", vector], ranks).returncode:
+    if run(["eval", path, "--force", "-o", out, "--ops", "dpred,jvec,jtvec", "--vector", vector], ranks).returncode:
         return None
     with h5py.File(out, "r") as f:
         return {key: f[key][...] for key in ("dpred", "Jvec", "Jtvec")}

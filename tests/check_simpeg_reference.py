@@ -23,7 +23,7 @@ for name in ("simpeg_meta_projection", "simpeg_sum_identity"):
     subprocess.run([sys.executable, os.path.join(here, "..", "scripts", "convert_simpeg_reference.py"), src, problem], check=True)
     for method, group in (("compose", "ref"), ("exact", "exact")):
         out = problem.replace(".h5", "-%s-out.h5" % method)
-        cmd = [mpiexec, "-n", np_ranks, "--oversubscribe", metasim, "eval", problem, "-o", out,
+        cmd = [mpiexec, "-n", np_ranks, "--oversubscribe", metasim, "eval", problem, "--force", "-o", out,
                "--ops", "dpred,jvec,jtvec,jtjdiag", "-meta_jtjdiag", method]
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
         if run.returncode:

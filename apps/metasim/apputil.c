@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "apputil.h"
 
 /* PETSc options that metasim reads (prefixes farm_ and meta_ are metasim's alone: any other name
@@ -233,6 +234,20 @@ PetscErrorCode MSAppGetReal(int argc, char **argv, const char lng[], const char 
   if (!text) PetscFunctionReturn(0);
   *value = (PetscReal)strtod(text, &end);
   PetscCheck(text[0] && !isspace((unsigned char)text[0]) && !*end && !PetscIsInfOrNanReal(*value) && *value >= min, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected a finite number >= %.6g", lng, text, (double)min);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode MSAppCheckOverwrite(const char file[], PetscBool allowed, const char how[], PetscBool *exists)
+{
+  PetscMPIInt rank;
+  int         found = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  if (!rank && file) found = access(file, F_OK) == 0;
+  PetscCallMPI(MPI_Bcast(&found, 1, MPI_INT, 0, PETSC_COMM_WORLD));
+  PetscCheck(!found || allowed, PETSC_COMM_WORLD, PETSC_ERR_FILE_OPEN, "%s exists: pass %s", file, how);
+  if (exists) *exists = found ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 

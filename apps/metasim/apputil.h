@@ -21,6 +21,9 @@ PetscErrorCode MSAppGetValue(int, char **, const char[], const char[], const cha
 PetscErrorCode MSAppGetInt(int, char **, const char[], const char[], PetscInt, PetscInt, PetscInt, PetscInt *);
 /* A real flag: a finite number >= min; anything else is an error naming the flag. */
 PetscErrorCode MSAppGetReal(int, char **, const char[], const char[], PetscReal, PetscReal, PetscReal *);
+/* The one overwrite rule of every command that writes a file: an existing file is an error
+   ("FILE exists: pass HOW") unless allowed (--force, --resume); *exists (or NULL) says which. */
+PetscErrorCode MSAppCheckOverwrite(const char[], PetscBool, const char[], PetscBool *);
 /* The command line as one string, for the results' "command" attribute (caller frees). */
 PetscErrorCode MSAppCommandLine(const char[], int, char **, char **);
 

@@ -5,14 +5,15 @@
 #include "apputil.h"
 
 static const char MSAppDemoHelp[] =
-  "usage: mpiexec -n N metasim demo [-o OUT] [--tiles T] [--write-problem FILE]\n\n"
+  "usage: mpiexec -n N metasim demo [-o OUT] [--force] [--tiles T] [--write-problem FILE]\n\n"
   "Builds T tiles (default 16): tile t is a linear simulation d_t = G_t exp(m[window_t]) of a\n"
   "positive property whose log is the global model m (map: projection, then exp), G_t a dense\n"
   "150 x 200 smoothing kernel, window_t = [100 t, 100 t + 200) of one global model of 100 (T + 1)\n"
   "cells, so neighbouring windows overlap by half. Each rank builds only the tiles it owns.\n"
   "Runs dpred, Jvec, Jtvec and the JtJ diagonal (plain and weighted), the adjoint (dot-product)\n"
   "and Taylor checks of the whole meta operator, prints the partition, a timing table and the\n"
-  "checks, and writes the results to OUT (default metasim-demo.h5; docs/format.md).\n"
+  "checks, and writes the results to OUT (default metasim-demo.h5; docs/format.md); an existing\n"
+  "OUT or FILE is refused unless --force.\n"
   "--write-problem FILE also writes the problem itself, for `metasim eval FILE`.\n"
   "PETSc options pass through: -log_view, -meta_view, -meta_jtjdiag exact, ...\n";
 
@@ -227,7 +228,7 @@ static PetscErrorCode DemoChecks(MSMeta meta, Vec m, PetscBool exact)
 static PetscErrorCode Demo(int argc, char **argv)
 {
   const char   *out, *problem;
-  PetscBool     help, exact;
+  PetscBool     help, exact, force;
   DemoProblem   p;
   MSMeta        meta;
   Vec           m, v, d, w, std, W;
@@ -247,6 +248,9 @@ static PetscErrorCode Demo(int argc, char **argv)
   PetscCall(MSAppGetValue(argc, argv, "--write-problem", NULL, NULL, &problem));
   PetscCall(MSOutputCheck(PETSC_COMM_WORLD, out, PETSC_TRUE, 1, &problem));
   if (problem) PetscCall(MSOutputCheck(PETSC_COMM_WORLD, problem, PETSC_TRUE, 1, &out));
+  PetscCall(MSAppHasFlag(argc, argv, "--force", NULL, &force));
+  PetscCall(MSAppCheckOverwrite(out, force, "--force to replace it", NULL));
+  PetscCall(MSAppCheckOverwrite(problem, force, "--force to replace it", NULL));
   p.n_model = DEMO_STEP * (p.n_tiles - 1) + DEMO_WIDTH;
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim demo: %" PetscInt_FMT " tiles, each a linear simulation (%d data x %d cells) of exp(m) on its\n"
@@ -300,6 +304,6 @@ static PetscErrorCode Demo(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-static const MSAppFlag DemoFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--tiles", NULL, PETSC_TRUE}, {"--write-problem", NULL, PETSC_TRUE}, {NULL, NULL, PETSC_FALSE}};
+static const MSAppFlag DemoFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--tiles", NULL, PETSC_TRUE}, {"--write-problem", NULL, PETSC_TRUE}, {"--force", NULL, PETSC_FALSE}, {NULL, NULL, PETSC_FALSE}};
 
 const MSAppCommand MSAppDemoCommand = {"demo", "run the built-in tiled problem, check it and print a summary", Demo, 0, DemoFlags};

@@ -3,7 +3,7 @@
 #include "apputil.h"
 
 static const char MSAppEvalHelp[] =
-  "usage: mpiexec -n N metasim eval FILE -o OUT [--ops dpred,jvec,jtvec,jtjdiag] [--model NAME]\n"
+  "usage: mpiexec -n N metasim eval FILE -o OUT [--force] [--ops dpred,jvec,jtvec,jtjdiag] [--model NAME]\n"
   "                                 [--vector NAME] [--adjoint-vector NAME] [--uncertainty NAME]\n\n"
   "Loads the problem FILE (each rank reads only the simulations it owns), runs the operations\n"
   "at the model /models/NAME and writes the results to OUT (HDF5, docs/format.md):\n"
@@ -13,7 +13,7 @@ static const char MSAppEvalHelp[] =
   "  jtjdiag  diag(J^T J), and diag(J^T W^T W J) with W = 1/uncertainty when\n"
   "           /uncertainties/UNCERTAINTY exists  -> /JtJdiag, /JtJdiag_W (n_model)\n"
   "Defaults: --ops dpred, --model m, --vector v, --adjoint-vector w, --uncertainty std.\n"
-  "OUT appears only when complete. PETSc options pass through: -meta_view, -log_view,\n"
+  "OUT appears only when complete; an existing OUT is refused unless --force. PETSc options pass through: -meta_view, -log_view,\n"
   "-meta_jtjdiag exact, ... Errors print one line naming the file and the dataset.\n";
 
 typedef enum {
@@ -72,7 +72,7 @@ typedef struct {
 static PetscErrorCode Eval(int argc, char **argv)
 {
   const char   *file, *out, *oplist, *model, *vector, *adjoint, *uncertainty;
-  PetscBool     help, ops[MS_OP_COUNT], exact = PETSC_TRUE, has_unc;
+  PetscBool     help, ops[MS_OP_COUNT], exact = PETSC_TRUE, has_unc, force;
   MSMeta        meta;
   Vec           layout, m, d;
   MSAppResults  res = {0, {NULL}, {NULL}};
@@ -97,6 +97,8 @@ static PetscErrorCode Eval(int argc, char **argv)
   PetscCall(MSAppGetValue(argc, argv, "--uncertainty", NULL, "std", &uncertainty));
   PetscCall(ParseOps(oplist, ops));
   PetscCall(MSOutputCheck(PETSC_COMM_WORLD, out, PETSC_TRUE, 1, &file));
+  PetscCall(MSAppHasFlag(argc, argv, "--force", NULL, &force));
+  PetscCall(MSAppCheckOverwrite(out, force, "--force to replace it", NULL));
 
   PetscCall(MSProblemLoad(PETSC_COMM_WORLD, file, &meta));
   PetscCall(MSMetaCreateVecs(meta, &layout, &d));
@@ -164,6 +166,6 @@ static PetscErrorCode Eval(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-static const MSAppFlag EvalFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--ops", NULL, PETSC_TRUE}, {"--model", NULL, PETSC_TRUE}, {"--vector", NULL, PETSC_TRUE}, {"--adjoint-vector", NULL, PETSC_TRUE}, {"--uncertainty", NULL, PETSC_TRUE}, {NULL, NULL, PETSC_FALSE}};
+static const MSAppFlag EvalFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--ops", NULL, PETSC_TRUE}, {"--model", NULL, PETSC_TRUE}, {"--vector", NULL, PETSC_TRUE}, {"--adjoint-vector", NULL, PETSC_TRUE}, {"--uncertainty", NULL, PETSC_TRUE}, {"--force", NULL, PETSC_FALSE}, {NULL, NULL, PETSC_FALSE}};
 
 const MSAppCommand MSAppEvalCommand = {"eval", "run dpred, Jvec, Jtvec, JtJ diagonal on a problem file and write the results", Eval, 1, EvalFlags};

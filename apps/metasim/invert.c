@@ -98,15 +98,11 @@ static PetscErrorCode InvReadVectors(InvRun *run, Vec d_like, Vec *d_obs, Vec *W
    looks) against --force and --resume. */
 static PetscErrorCode InvCheckOutput(const InvOptions *o)
 {
-  PetscMPIInt rank;
-  int         exists = 0;
+  PetscBool exists;
 
   PetscFunctionBegin;
   PetscCall(MSOutputCheck(PETSC_COMM_WORLD, o->out, PETSC_TRUE, 1, &o->file));
-  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
-  if (!rank) exists = access(o->out, F_OK) == 0;
-  PetscCallMPI(MPI_Bcast(&exists, 1, MPI_INT, 0, PETSC_COMM_WORLD));
-  PetscCheck(!exists || o->force || o->resume, PETSC_COMM_WORLD, PETSC_ERR_FILE_OPEN, "%s exists: pass --force to replace it or --resume to continue it", o->out);
+  PetscCall(MSAppCheckOverwrite(o->out, o->force || o->resume, "--force to replace it or --resume to continue it", &exists));
   PetscCheck(exists || !o->resume, PETSC_COMM_WORLD, PETSC_ERR_FILE_OPEN, "--resume: %s does not exist", o->out);
   PetscFunctionReturn(0);
 }

@@ -16,7 +16,7 @@ prefix=$work/prefix
 mpiexec=(mpiexec --oversubscribe)
 
 # The installed programs find their library through their own RUNPATH.
-"${mpiexec[@]}" -n 2 "$prefix/bin/metasim" demo --tiles 4 > "$work/demo.out"
+"${mpiexec[@]}" -n 2 "$prefix/bin/metasim" demo --force --tiles 4 > "$work/demo.out"
 grep -q "Taylor" "$work/demo.out" || { cat "$work/demo.out"; echo "installed metasim demo printed no Taylor check" >&2; exit 1; }
 "$prefix/bin/metasim" bench --help > "$work/bench.out"
 grep -q "benchmarks in .*: .*meta" "$work/bench.out" || { cat "$work/bench.out"; echo "installed metasim bench finds no benchmark" >&2; exit 1; }

@@ -112,7 +112,7 @@ def dcr_problem():
 def test_demo():
     for config in CONFIGS:
         out = os.path.join(work, "demo-%dx%d.h5" % config)
-        r = mpirun(config, "demo", "--tiles", 8, "-o", out)
+        r = mpirun(config, "demo", "--force", "--tiles", 8, "-o", out)
         check(r.returncode == 0 and "passed" in r.stdout, "%dx%d demo passes its checks" % config)
         if config != CONFIGS[0]:
             ref, got = (datasets(p, ["dpred", "Jtvec"]) for p in (os.path.join(work, "demo-1x1.h5"), out))
@@ -134,7 +134,7 @@ def test_eval():
         for config in CONFIGS:
             for mode, extra in (("default", []), ("reproducible", ["-meta_reproducible"])):
                 out = os.path.join(work, "eval-%s-%dx%d-%s.h5" % ((kind,) + config + (mode,)))
-                r = mpirun(config, "eval", path, "-o", out, "--ops", "dpred,jvec,jtvec,jtjdiag", "-meta_jtjdiag", "exact", *extra)
+                r = mpirun(config, "eval", path, "--force", "-o", out, "--ops", "dpred,jvec,jtvec,jtjdiag", "-meta_jtjdiag", "exact", *extra)
                 if r.returncode != 0:
                     continue
                 results[config, mode] = got = datasets(out, keys)
@@ -159,7 +159,7 @@ def test_dcr():
     ref = None
     for config in CONFIGS:
         out = os.path.join(work, "dcr-%dx%d.h5" % config)
-        r = mpirun(config, "eval", path, "-o", out, "--ops", "dpred,jvec,jtvec", "-meta_reproducible")
+        r = mpirun(config, "eval", path, "--force", "-o", out, "--ops", "dpred,jvec,jtvec", "-meta_reproducible")
         if r.returncode != 0:
             continue
         got = datasets(out, keys)
