@@ -1,5 +1,6 @@
 /* The command line of every sub-command: checks, one-line collective errors, number parsing. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,18 @@ PetscErrorCode MSAppCheckOverwrite(const char file[], PetscBool allowed, const c
   PetscCheck(!found || allowed, PETSC_COMM_WORLD, PETSC_ERR_FILE_OPEN, "%s exists: pass %s", file, how);
   if (exists) *exists = found ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
+}
+
+PetscBool MSAppStderrIsTerminal(void)
+{
+  int fd;
+
+  if (isatty(STDERR_FILENO)) return PETSC_TRUE;
+  if (!getenv("OMPI_COMM_WORLD_SIZE")) return PETSC_FALSE;
+  fd = open("/dev/tty", O_WRONLY | O_NOCTTY);
+  if (fd < 0) return PETSC_FALSE;
+  close(fd);
+  return PETSC_TRUE;
 }
 
 PetscErrorCode MSAppCommandLine(const char prog[], int argc, char **argv, char **line)

@@ -24,6 +24,9 @@ PetscErrorCode MSAppGetReal(int, char **, const char[], const char[], PetscReal,
 /* The one overwrite rule of every command that writes a file: an existing file is an error
    ("FILE exists: pass HOW") unless allowed (--force, --resume); *exists (or NULL) says which. */
 PetscErrorCode MSAppCheckOverwrite(const char[], PetscBool, const char[], PetscBool *);
+/* Whether rank 0's stderr reaches a terminal: a terminal itself, or mpiexec's forwarding of it
+   from a job started at a terminal (a controlling terminal and Open MPI's environment). */
+PetscBool MSAppStderrIsTerminal(void);
 /* The command line as one string, for the results' "command" attribute (caller frees). */
 PetscErrorCode MSAppCommandLine(const char[], int, char **, char **);
 

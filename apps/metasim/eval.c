@@ -1,9 +1,10 @@
 /* metasim eval FILE -o OUT: runs the MSMeta operations on a problem file and writes the results. */
 #include <string.h>
+#include <petsctime.h>
 #include "apputil.h"
 
 static const char MSAppEvalHelp[] =
-  "usage: mpiexec -n N metasim eval FILE -o OUT [--force] [--ops dpred,jvec,jtvec,jtjdiag] [--model NAME]\n"
+  "usage: mpiexec -n N metasim eval FILE -o OUT [--force] [-q] [--ops dpred,jvec,jtvec,jtjdiag] [--model NAME]\n"
   "                                 [--vector NAME] [--adjoint-vector NAME] [--uncertainty NAME]\n\n"
   "Loads the problem FILE (each rank reads only the simulations it owns), runs the operations\n"
   "at the model /models/NAME and writes the results to OUT (HDF5, docs/format.md):\n"
@@ -13,7 +14,8 @@ static const char MSAppEvalHelp[] =
   "  jtjdiag  diag(J^T J), and diag(J^T W^T W J) with W = 1/uncertainty when\n"
   "           /uncertainties/UNCERTAINTY exists  -> /JtJdiag, /JtJdiag_W (n_model)\n"
   "Defaults: --ops dpred, --model m, --vector v, --adjoint-vector w, --uncertainty std.\n"
-  "OUT appears only when complete; an existing OUT is refused unless --force. PETSc options pass through: -meta_view, -log_view,\n"
+  "OUT appears only when complete; an existing OUT is refused unless --force. On a terminal a\n"
+  "line per operation says how long it took (-q: none). PETSc options pass through: -meta_view, -log_view,\n"
   "-meta_jtjdiag exact, ... Errors print one line naming the file and the dataset.\n";
 
 typedef enum {
@@ -51,6 +53,18 @@ static PetscErrorCode ParseOps(const char list[], PetscBool ops[MS_OP_COUNT])
   PetscFunctionReturn(0);
 }
 
+/* On a terminal (rank 0's stderr), one line per finished operation with its time. */
+static PetscErrorCode EvalProgress(PetscBool on, const char op[], PetscLogDouble *t)
+{
+  PetscLogDouble now;
+
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&now));
+  if (on) PetscCall(PetscFPrintf(PETSC_COMM_WORLD, PETSC_STDERR, "metasim eval: %-9s done in %.3f s\n", op, (double)(now - *t)));
+  *t = now;
+  PetscFunctionReturn(0);
+}
+
 /* Reads /GROUP/NAME of the problem into a new vector with the layout of like. */
 static PetscErrorCode ReadNamed(const char file[], const char group[], const char name[], Vec like, Vec *v)
 {
@@ -72,7 +86,8 @@ typedef struct {
 static PetscErrorCode Eval(int argc, char **argv)
 {
   const char   *file, *out, *oplist, *model, *vector, *adjoint, *uncertainty;
-  PetscBool     help, ops[MS_OP_COUNT], exact = PETSC_TRUE, has_unc, force;
+  PetscBool     help, ops[MS_OP_COUNT], exact = PETSC_TRUE, has_unc, force, quiet, progress;
+  PetscLogDouble t;
   MSMeta        meta;
   Vec           layout, m, d;
   MSAppResults  res = {0, {NULL}, {NULL}};
@@ -99,15 +114,20 @@ static PetscErrorCode Eval(int argc, char **argv)
   PetscCall(MSOutputCheck(PETSC_COMM_WORLD, out, PETSC_TRUE, 1, &file));
   PetscCall(MSAppHasFlag(argc, argv, "--force", NULL, &force));
   PetscCall(MSAppCheckOverwrite(out, force, "--force to replace it", NULL));
+  PetscCall(MSAppHasFlag(argc, argv, "--quiet", "-q", &quiet));
+  progress = !quiet && MSAppStderrIsTerminal() ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscTime(&t));
 
   PetscCall(MSProblemLoad(PETSC_COMM_WORLD, file, &meta));
   PetscCall(MSMetaCreateVecs(meta, &layout, &d));
   PetscCall(ReadNamed(file, "models", model, layout, &m));
   PetscCall(VecDestroy(&layout));
+  PetscCall(EvalProgress(progress, "load", &t));
   if (ops[MS_OP_DPRED]) {
     res.names[res.n] = "dpred";
     PetscCall(VecDuplicate(d, &res.vecs[res.n]));
     PetscCall(MSMetaDpred(meta, m, res.vecs[res.n++]));
+    PetscCall(EvalProgress(progress, "dpred", &t));
   }
   if (ops[MS_OP_JVEC]) {
     Vec v;
@@ -117,6 +137,7 @@ static PetscErrorCode Eval(int argc, char **argv)
     PetscCall(VecDuplicate(d, &res.vecs[res.n]));
     PetscCall(MSMetaJvec(meta, m, v, res.vecs[res.n++]));
     PetscCall(VecDestroy(&v));
+    PetscCall(EvalProgress(progress, "jvec", &t));
   }
   if (ops[MS_OP_JTVEC]) {
     Vec w;
@@ -126,6 +147,7 @@ static PetscErrorCode Eval(int argc, char **argv)
     PetscCall(VecDuplicate(m, &res.vecs[res.n]));
     PetscCall(MSMetaJtvec(meta, m, w, res.vecs[res.n++]));
     PetscCall(VecDestroy(&w));
+    PetscCall(EvalProgress(progress, "jtvec", &t));
   }
   if (ops[MS_OP_JTJDIAG]) {
     char path[PETSC_MAX_PATH_LEN];
@@ -146,6 +168,7 @@ static PetscErrorCode Eval(int argc, char **argv)
       PetscCall(MSMetaGetJtJDiagonal(meta, m, W, res.vecs[res.n++], &exact));
       PetscCall(VecDestroy(&W));
     }
+    PetscCall(EvalProgress(progress, "jtjdiag", &t));
   }
   PetscCall(MSMetaGetSizes(meta, &n_sims, NULL, NULL));
   PetscCall(MSAppCommandLine("metasim", argc, argv, &line));
@@ -166,6 +189,6 @@ static PetscErrorCode Eval(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-static const MSAppFlag EvalFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--ops", NULL, PETSC_TRUE}, {"--model", NULL, PETSC_TRUE}, {"--vector", NULL, PETSC_TRUE}, {"--adjoint-vector", NULL, PETSC_TRUE}, {"--uncertainty", NULL, PETSC_TRUE}, {"--force", NULL, PETSC_FALSE}, {NULL, NULL, PETSC_FALSE}};
+static const MSAppFlag EvalFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--ops", NULL, PETSC_TRUE}, {"--model", NULL, PETSC_TRUE}, {"--vector", NULL, PETSC_TRUE}, {"--adjoint-vector", NULL, PETSC_TRUE}, {"--uncertainty", NULL, PETSC_TRUE}, {"--force", NULL, PETSC_FALSE}, {"--quiet", "-q", PETSC_FALSE}, {NULL, NULL, PETSC_FALSE}};
 
 const MSAppCommand MSAppEvalCommand = {"eval", "run dpred, Jvec, Jtvec, JtJ diagonal on a problem file and write the results", Eval, 1, EvalFlags};

@@ -31,9 +31,10 @@ static PetscErrorCode SweepTask(MSFarmTask *task, PetscScalar *out, void *ctx)
 static PetscErrorCode PrintHelp(void)
 {
   PetscFunctionBegin;
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "usage: mpiexec -n N metasim sweep <example> [-n N] [-o out.h5] [--resume] [--retry-failed] [--delay-us D] [-farm_* options]\n\nexamples:\n"));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "usage: mpiexec -n N metasim sweep <example> [-n N] [-o out.h5] [--resume] [--retry-failed] [--delay-us D] [-q] [-farm_* options]\n\nexamples:\n"));
   for (size_t e = 0; e < sizeof(examples) / sizeof(examples[0]); e++) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  %-10s %s (default n = %" PetscInt_FMT ")\n", examples[e]->name, examples[e]->summary, examples[e]->default_n));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n  -n N            size of the sweep (tasks, weights, matrix order or bins)\n"
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n  -n, --size N    size of the sweep (tasks, weights, matrix order or bins)\n"
+                                          "  -q, --quiet     no progress bar (it is on when stderr is a terminal)\n"
                                           "  -o FILE.h5      stream results and task status to FILE.h5 (same as -farm_output)\n"
                                           "  --resume        run only the tasks missing from FILE.h5 (same as -farm_resume)\n"
                                           "  --retry-failed  re-run the tasks that failed (same as -farm_retry_failed)\n"
@@ -76,7 +77,7 @@ static PetscErrorCode Sweep(int argc, char **argv)
   PetscScalar             *results = NULL;
   PetscInt                 n, n_tasks, out_size, n_failed;
   const char              *output, *names[sizeof(examples) / sizeof(examples[0])], *nearest;
-  PetscBool                resume, retry, help;
+  PetscBool                resume, retry, help, quiet;
   PetscMPIInt              rank;
   PetscErrorCode           ierr = 0;
 
@@ -96,17 +97,20 @@ static PetscErrorCode Sweep(int argc, char **argv)
   }
   PetscCall(MSAppNearest(argv[1], (PetscInt)(sizeof(examples) / sizeof(examples[0])), names, &nearest));
   PetscCheck(example, PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "unknown sweep \"%s\" (did you mean %s? sweeps: squares, lif, hermitian, bins)", argv[1], nearest);
-  PetscCall(MSAppGetInt(argc, argv, "-n", NULL, example->default_n, 1, PETSC_MAX_INT, &n));
+  PetscCall(MSAppGetInt(argc, argv, "--size", "-n", example->default_n, 1, PETSC_MAX_INT, &n));
   PetscCall(MSAppGetInt(argc, argv, "--delay-us", NULL, 0, 0, 1000000000, &s.delay_us));
   PetscCall(MSAppGetValue(argc, argv, "--output", "-o", NULL, &output));
   PetscCall(MSAppHasFlag(argc, argv, "--resume", NULL, &resume));
   PetscCall(MSAppHasFlag(argc, argv, "--retry-failed", NULL, &retry));
+  PetscCall(MSAppHasFlag(argc, argv, "--quiet", "-q", &quiet));
   s.example = example;
   PetscCall(MSFarmCreate(PETSC_COMM_WORLD, &farm));
   PetscCall(example->setup(farm, n, &s.ctx));
   if (output) PetscCall(MSOutputCheck(PETSC_COMM_WORLD, output, PETSC_FALSE, 0, NULL));
   if (output) PetscCall(MSFarmSetOutputFile(farm, output));
   PetscCall(MSFarmSetResume(farm, resume, retry));
+  /* the progress bar is on when rank 0's stderr reaches a terminal (-farm_progress decides otherwise) */
+  PetscCall(MSFarmSetProgress(farm, !quiet && rank == 0 && MSAppStderrIsTerminal() ? PETSC_TRUE : PETSC_FALSE));
   PetscCall(MSFarmSetFromOptions(farm));
   PetscCall(MSFarmGetTasks(farm, &n_tasks, &out_size));
   /* rank 0 alone holds the results: every rank learns whether it got the memory */
@@ -124,7 +128,8 @@ static PetscErrorCode Sweep(int argc, char **argv)
 
 static const MSAppFlag SweepFlags[] = {
   {"--help",   "-h", PETSC_FALSE},
-  {"-n",       NULL, PETSC_TRUE },
+  {"--size",   "-n", PETSC_TRUE },
+  {"--quiet",  "-q", PETSC_FALSE},
   {"--output", "-o", PETSC_TRUE },
   {"--resume", NULL, PETSC_FALSE},
   {"--retry-failed", NULL, PETSC_FALSE},
