@@ -48,7 +48,9 @@ typedef struct {
 } MSFarmRecord;
 
 typedef struct {
-  hid_t file, results, status;
+  hid_t       file, results, status;
+  H5E_auto2_t saved_func; /* HDF5's error printer, off while the file is open */
+  void       *saved_data;
 } MSFarmH5;
 
 typedef struct {

@@ -19,9 +19,6 @@ static PetscErrorCode MSH5Begin(const char file[], MSH5File *f)
   PetscFunctionReturn(0);
 }
 
-/* Seconds a read of a file may take before the file is declared corrupt. */
-#define MS_H5_READ_TIMEOUT 60.0
-
 /* Opens a file for reading after its structure passed MSH5CheckStructure(), with the watchdog
    armed until MSH5Close(); -problem_read_timeout sets both time limits (seconds, default 60). */
 PETSC_INTERN PetscErrorCode MSH5OpenRead(const char file[], MSH5File *f)
@@ -31,8 +28,8 @@ PETSC_INTERN PetscErrorCode MSH5OpenRead(const char file[], MSH5File *f)
 
   PetscFunctionBegin;
   PetscCall(MSH5Begin(file, f));
-  PetscCheck(access(file, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: no such file or not readable", file);
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-problem_read_timeout", &timeout, NULL));
+  PetscCheck(access(file, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: no such file or not readable", file);
   PetscCheck(timeout > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-problem_read_timeout must be positive, got %g", (double)timeout);
   PetscCall(MSH5CheckStructure(file, timeout));
   PetscCall(MSH5WatchdogStart(f, timeout));

@@ -6,6 +6,7 @@
 #include <hdf5.h>
 #include <petscis.h>
 #include <metasim/io.h>
+#include "io/h5check.h"
 
 /* Turns a negative HDF5 return into a PETSc error naming the file and the object. */
 #define MSH5Call(call, file, object, action) \
@@ -31,9 +32,7 @@ typedef struct {
 #define MS_H5_FILE_INITIALIZER(file) {.id = H5I_INVALID_HID, .name = (file)}
 
 PETSC_INTERN PetscErrorCode MSH5OpenRead(const char[], MSH5File *);
-/* Damaged files (h5check.c): the structure walked in a child process under a time limit, and a
-   watchdog ending the process with one line if a read of f still gets stuck. */
-PETSC_INTERN PetscErrorCode MSH5CheckStructure(const char[], PetscReal);
+/* The watchdog (h5check.c): ends the process with one line if a read of f gets stuck. */
 PETSC_INTERN PetscErrorCode MSH5WatchdogStart(MSH5File *, PetscReal);
 PETSC_INTERN PetscErrorCode MSH5WatchdogStop(MSH5File *);
 PETSC_INTERN PetscErrorCode MSH5CreateSerial(const char[], MSH5File *);

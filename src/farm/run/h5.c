@@ -11,6 +11,7 @@
 #include <math.h>
 #include <unistd.h>
 #include "farm/farmimpl.h"
+#include "io/h5check.h"
 
 #define MS_FARM_FORMAT_VERSION 1
 
@@ -124,13 +125,18 @@ static PetscErrorCode MSFarmH5Validate(MSFarmRun *run)
   PetscFunctionReturn(0);
 }
 
+/* HDF5 prints nothing while the file is open (every call is checked here); a file to resume
+   is trusted only after its structure passed MSH5CheckStructure(). */
 PetscErrorCode MSFarmH5Open(MSFarmRun *run)
 {
   MSFarm farm = run->farm;
 
   PetscFunctionBegin;
+  MSH5Call(H5Eget_auto2(H5E_DEFAULT, &run->h5.saved_func, &run->h5.saved_data));
+  MSH5Call(H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
   if (!(farm->resume || farm->retry_failed)) PetscCall(MSFarmH5Create(run));
   else {
+    PetscCall(MSH5CheckStructure(farm->output, MS_H5_READ_TIMEOUT));
     PetscCall(MSFarmH5Validate(run));
     MSH5Call(run->h5.file = H5Fopen(farm->output, H5F_ACC_RDWR, H5P_DEFAULT));
     MSH5Call(run->h5.results = H5Dopen2(run->h5.file, "results", H5P_DEFAULT));
@@ -269,5 +275,6 @@ PetscErrorCode MSFarmH5Close(MSFarmRun *run)
   MSH5Call(H5Dclose(run->h5.status));
   MSH5Call(H5Fclose(run->h5.file));
   run->h5.file = -1;
+  MSH5Call(H5Eset_auto2(H5E_DEFAULT, run->h5.saved_func, run->h5.saved_data));
   PetscFunctionReturn(0);
 }
