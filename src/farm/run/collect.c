@@ -184,18 +184,25 @@ PetscErrorCode MSFarmBatchFlush(MSFarmRun *run)
   PetscFunctionReturn(0);
 }
 
-/* Rank 0: accepts every batch that has arrived; with wait, until every pending task is in. */
+/* Rank 0: accepts every batch that has arrived; with wait, until every pending task is in
+   (sleeping between polls while nothing arrives). */
 PetscErrorCode MSFarmCollectPoll(MSFarmRun *run, PetscBool wait)
 {
+  long pause = MS_FARM_POLL_MIN_NS;
+
   PetscFunctionBegin;
   while (run->n_received < run->n_pending) {
     MPI_Status st;
-    int        flag = 1, len;
+    int        flag, len;
     char      *buf;
 
-    if (wait) PetscCallMPI(MPI_Probe(MPI_ANY_SOURCE, MS_FARM_TAG, run->comm, &st));
-    else PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, MS_FARM_TAG, run->comm, &flag, &st));
+    PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, MS_FARM_TAG, run->comm, &flag, &st));
+    if (!flag && wait) {
+      MSFarmPause(&pause);
+      continue;
+    }
     if (!flag) break;
+    pause = MS_FARM_POLL_MIN_NS;
     PetscCallMPI(MPI_Get_count(&st, MPI_BYTE, &len));
     PetscCall(PetscMalloc1(len, &buf));
     PetscCallMPI(MPI_Recv(buf, len, MPI_BYTE, st.MPI_SOURCE, MS_FARM_TAG, run->comm, MPI_STATUS_IGNORE));
@@ -205,16 +212,16 @@ PetscErrorCode MSFarmCollectPoll(MSFarmRun *run, PetscBool wait)
   PetscFunctionReturn(0);
 }
 
-/* Sends what is left and waits until rank 0 has every result. */
+/* Sends what is left and waits, without spinning, until rank 0 has every result and every rank
+   is done. */
 PetscErrorCode MSFarmCollectFinish(MSFarmRun *run)
 {
   PetscFunctionBegin;
   PetscCall(MSFarmBatchFlush(run));
   if (run->rank == 0) PetscCall(MSFarmCollectPoll(run, PETSC_TRUE));
-  else {
-    PetscCallMPI(MPI_Waitall((int)run->n_sends, run->send_reqs, MPI_STATUSES_IGNORE));
-    PetscCall(MSFarmReapSends(run));
-  }
+  else
+    for (long pause = MS_FARM_POLL_MIN_NS; run->n_sends; MSFarmPause(&pause)) PetscCall(MSFarmReapSends(run));
+  PetscCall(MSFarmQuietBarrier(run->comm));
   PetscCall(PetscFree(run->send_reqs));
   PetscCall(PetscFree(run->send_bufs));
   PetscCall(PetscFree(run->batch));

@@ -9,7 +9,7 @@
    auto takes rma when every rank is on one node, else thread when MPI provides
    MPI_THREAD_MULTIPLE, else server. In every way no rank waits for rank 0 to finish a task.
    An idle server sleeps between polls (1 us doubling up to MS_FARM_POLL_MAX_NS), so it does
-   not take a core from the tasks. */
+   not take a core from the tasks; so do ranks that wait for the others at the end of a map. */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,8 +18,6 @@
 
 #define MS_FARM_TAG_ASK     7302
 #define MS_FARM_TAG_ANSWER  7303
-#define MS_FARM_POLL_MIN_NS 1000
-#define MS_FARM_POLL_MAX_NS 200000
 
 struct _n_MSFarmCounterCtx {
   MSFarmCounter        type; /* resolved: never auto */
@@ -36,12 +34,31 @@ struct _n_MSFarmCounterCtx {
   int                  thread_error; /* MPI error code the server thread stopped on */
 };
 
-static void MSFarmPause(long *ns)
+/* Sleeps between polls while nothing arrives: 1 us doubling up to MS_FARM_POLL_MAX_NS. */
+void MSFarmPause(long *ns)
 {
   struct timespec ts = {0, *ns};
 
   nanosleep(&ts, NULL);
   *ns = PetscMin(2 * *ns, MS_FARM_POLL_MAX_NS);
+}
+
+/* Every rank: a barrier that sleeps between polls instead of spinning (ranks that finished their
+   tasks early wait here for the last ones). */
+PetscErrorCode MSFarmQuietBarrier(MPI_Comm comm)
+{
+  MPI_Request req;
+  long        pause = MS_FARM_POLL_MIN_NS;
+  int         done  = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Ibarrier(comm, &req));
+  for (;;) {
+    PetscCallMPI(MPI_Test(&req, &done, MPI_STATUS_IGNORE));
+    if (done) break;
+    MSFarmPause(&pause);
+  }
+  PetscFunctionReturn(0);
 }
 
 /* Rank 0: answers every request that has arrived (plain MPI: also runs on the server thread).
@@ -184,9 +201,18 @@ PetscErrorCode MSFarmCounterNext(MSFarmRun *run, int64_t *piece)
   if (c->type == MS_FARM_COUNTER_RMA) {
     PetscCallMPI(MPI_Fetch_and_op(&one, piece, MPI_INT64_T, 0, 0, MPI_SUM, c->win));
     PetscCallMPI(MPI_Win_flush(0, c->win));
-  } else if (run->rank != 0) {
+  } else if (run->rank != 0) { /* ask, and sleep between polls for the answer */
+    MPI_Request req;
+    long        pause = MS_FARM_POLL_MIN_NS;
+    int         done  = 0;
+
+    PetscCallMPI(MPI_Irecv(piece, 1, MPI_INT64_T, 0, MS_FARM_TAG_ANSWER, c->comm, &req));
     PetscCallMPI(MPI_Send(NULL, 0, MPI_BYTE, 0, MS_FARM_TAG_ASK, c->comm));
-    PetscCallMPI(MPI_Recv(piece, 1, MPI_INT64_T, 0, MS_FARM_TAG_ANSWER, c->comm, MPI_STATUS_IGNORE));
+    for (;;) {
+      PetscCallMPI(MPI_Test(&req, &done, MPI_STATUS_IGNORE));
+      if (done) break;
+      MSFarmPause(&pause);
+    }
   } else if (c->type == MS_FARM_COUNTER_SERVER && run->size > 1) {
     PetscCall(MSFarmCounterServe(run, c));
     *piece = c->n_pieces;
