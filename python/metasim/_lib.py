@@ -153,6 +153,20 @@ def comm_world():
     return c_void_p.in_dll(lib, "PETSC_COMM_WORLD").value
 
 
+def rank():
+    """This process's rank in PETSC_COMM_WORLD (0 for a serial run)."""
+    r = c_int()
+    lib.MPI_Comm_rank(c_void_p(comm_world()), ctypes.byref(r))
+    return r.value
+
+
+def size():
+    """The number of ranks in PETSC_COMM_WORLD."""
+    n = c_int()
+    lib.MPI_Comm_size(c_void_p(comm_world()), ctypes.byref(n))
+    return n.value
+
+
 def error_text(code):
     """PETSc's message for the last error (its first line: the failing call's own message)."""
     text, specific = c_char_p(), c_char_p()
