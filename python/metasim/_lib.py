@@ -222,18 +222,11 @@ def initialize():
     argv = (c_char_p * (len(args) + 1))(*args, None)
     pargv = ctypes.cast(argv, ctypes.POINTER(c_char_p))
     check(lib.PetscInitialize(ctypes.byref(argc), ctypes.byref(pargv), None, None), "PetscInitialize")
-    _initialize_argv_keepalive.append(argv)
+    _state["argv"] = argv  # PETSc keeps pointers into it
     # Errors become Python exceptions with PETSc's message; no traceback printed on stderr.
     lib.PetscPushErrorHandler(ctypes.cast(lib.PetscReturnErrorHandler, c_void_p), None)
     _state["initialized"] = True
     atexit.register(_finalize)  # after mpi4py's, so it runs before MPI_Finalize
-
-
-_initialize_argv_keepalive = []
-
-
-def is_finalized():
-    return _state["finalized"]
 
 
 def vec_from_array(vec, array):

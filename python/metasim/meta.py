@@ -116,15 +116,8 @@ class _Base:
                 psim[0] = csim.value
             pmap[0] = mp.build().value
             return 0
-        except BaseException as e:  # noqa: B902
-            import traceback
-            try:
-                blob = pickle.dumps(e)
-            except Exception:
-                blob = None
-            text = "%s: %s" % (type(e).__name__, e)
-            simulations._failures.append((index, blob, text, traceback.format_exc()))
-            return _lib.set_error(text)
+        except BaseException as e:  # noqa: B902 - reaches every rank through set-up's agreement
+            return simulations.record_failure(index, e)
 
     def _call(self, fn, what, *args):
         code = fn(*args)

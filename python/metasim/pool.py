@@ -38,7 +38,9 @@ def _stream(seed, index):
 class Pool:
     """with metasim.Pool(seed=None, comm=None) as pool: pool.map(fn, iterable, chunksize=None).
 
-    Collective: every rank of `comm` (mpi4py, default COMM_WORLD) makes the same calls."""
+    Collective: every rank of `comm` (mpi4py, default COMM_WORLD) makes the same calls. The
+    tasks run on the ranks mpiexec started; `processes` is accepted for multiprocessing's
+    signature and ignored. `fn` is not pickled (every rank has it), so lambdas work."""
 
     def __init__(self, processes=None, seed=None, comm=None):
         if _lib.MPI is None:

@@ -95,15 +95,22 @@ def _guarded(body):
             body(shell, *vecs)
             return 0
         except BaseException as e:  # noqa: B902 - every exception must reach all ranks
-            try:
-                blob = pickle.dumps(e)
-            except Exception:
-                blob = None
-            text = "%s: %s" % (type(e).__name__, e)
-            _failures.append((shell.index if shell else -1, blob, text, traceback.format_exc()))
-            return _lib.set_error(text)
+            return record_failure(shell.index if shell else -1, e)
 
     return callback
+
+
+def record_failure(index, exc):
+    """Called in an `except` block of a C callback: keeps the exception of simulation `index`
+    (pickled if it can be) and its traceback text for `take_failures`, and returns the PETSc
+    error code the callback returns."""
+    try:
+        blob = pickle.dumps(exc)
+    except Exception:
+        blob = None
+    text = "%s: %s" % (type(exc).__name__, exc)
+    _failures.append((index, blob, text, traceback.format_exc()))
+    return _lib.set_error(text)
 
 
 def _fields(shell, m):
