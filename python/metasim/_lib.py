@@ -103,8 +103,6 @@ _PROTOTYPES = {
     "MSSimGetSizes": [_P, _pI, _pI],
     "MSSimDestroy": [_pP],
     "MSSimLinearSetOperator": [_P, _P],
-    "MSSimShellSetContext": [_P, _P],
-    "MSSimShellGetContext": [_P, _pP],
     "MSSimShellSetFields": [_P, _P],
     "MSSimShellSetDpred": [_P, _P],
     "MSSimShellSetJvec": [_P, _P],

@@ -48,40 +48,37 @@ def n_data_of(sim):
 
 
 class _Shell:
-    """The Python side of one shell simulation: the user object, its fields and its index."""
+    """The Python side of one shell simulation: the user object, its fields, index and sizes."""
 
-    def __init__(self, obj, index, n_model):
-        self.obj, self.index, self.n_model = obj, index, n_model
+    def __init__(self, obj, index, n_model, n_data):
+        self.obj, self.index, self.n_model, self.n_data = obj, index, n_model, n_data
         self.fields = None
 
 
-_shells = {}  # context key -> _Shell, for the callbacks
+_shells = {}  # C MSSim address -> _Shell, for the callbacks
 _failures = []  # (simulation index, pickled exception or None, text, traceback) of this rank
-_next_key = [1]
+_get_read, _restore_read = lib.VecGetArrayRead, lib.VecRestoreArrayRead
+_get_write, _restore_write = lib.VecGetArray, lib.VecRestoreArray
 
 
-def _shell_of(sim):
-    key = ctypes.c_void_p()
-    lib.MSSimShellGetContext(sim, ctypes.byref(key))
-    return _shells[key.value]
-
-
-def _array(vec):
-    view, ptr = _lib.local_view(vec)
-    out = view.copy()
-    _lib.restore(vec, ptr)
+def _array(vec, n):
+    """A copy of the n entries of a sequential Vec (the callbacks' fast path: no size query)."""
+    ptr = ctypes.c_void_p()
+    _get_read(vec, ctypes.byref(ptr))
+    out = np.empty(n)
+    ctypes.memmove(out.ctypes.data, ptr, 8 * n)
+    _restore_read(vec, ctypes.byref(ptr))
     return out
 
 
-def _store(vec, values, what):
-    view, ptr = _lib.local_view(vec, write=True)
-    try:
-        values = np.asarray(values, dtype=float).ravel()
-        if values.size != view.size:
-            raise ValueError("%s returned %d values, expected %d" % (what, values.size, view.size))
-        view[:] = values
-    finally:
-        _lib.restore(vec, ptr, write=True)
+def _store(vec, values, n, what):
+    values = np.ascontiguousarray(values, dtype=float)
+    if values.size != n:
+        raise ValueError("%s returned %d values, expected %d" % (what, values.size, n))
+    ptr = ctypes.c_void_p()
+    _get_write(vec, ctypes.byref(ptr))
+    ctypes.memmove(ptr, values.ctypes.data, 8 * n)
+    _restore_write(vec, ctypes.byref(ptr))
 
 
 def _guarded(body):
@@ -91,7 +88,7 @@ def _guarded(body):
     def callback(sim, *vecs):
         shell = None
         try:
-            shell = _shell_of(sim)
+            shell = _shells[sim]
             body(shell, *vecs)
             return 0
         except BaseException as e:  # noqa: B902 - every exception must reach all ranks
@@ -114,24 +111,27 @@ def record_failure(index, exc):
 
 
 def _fields(shell, m):
-    shell.fields = shell.obj.fields(_array(m))
+    shell.fields = shell.obj.fields(_array(m, shell.n_model))
 
 
 def _dpred(shell, m, d):
-    _store(d, shell.obj.dpred(_array(m), f=shell.fields), "dpred")
+    _store(d, shell.obj.dpred(_array(m, shell.n_model), f=shell.fields), shell.n_data, "dpred")
 
 
 def _jvec(shell, m, v, jv):
-    _store(jv, shell.obj.Jvec(_array(m), _array(v), f=shell.fields), "Jvec")
+    nm = shell.n_model
+    _store(jv, shell.obj.Jvec(_array(m, nm), _array(v, nm), f=shell.fields), shell.n_data, "Jvec")
 
 
 def _jtvec(shell, m, w, jtw):
-    _store(jtw, shell.obj.Jtvec(_array(m), _array(w), f=shell.fields), "Jtvec")
+    nm = shell.n_model
+    _store(jtw, shell.obj.Jtvec(_array(m, nm), _array(w, shell.n_data), f=shell.fields), nm, "Jtvec")
 
 
 def _jtjdiag(shell, m, W, diag):
-    weights = _array(W) if W else None
-    _store(diag, shell.obj.getJtJdiag(_array(m), W=weights, f=shell.fields), "getJtJdiag")
+    nm = shell.n_model
+    weights = _array(W, shell.n_data) if W else None
+    _store(diag, shell.obj.getJtJdiag(_array(m, nm), W=weights, f=shell.fields), nm, "getJtJdiag")
 
 
 _Fn3 = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
@@ -149,23 +149,19 @@ _CALLBACKS = {
 def build_shell(obj, index, n_model):
     """A C shell MSSim calling the Python simulation `obj` (simulation `index` of its meta)."""
     sim = ctypes.c_void_p()
-    key = _next_key[0]
-    _next_key[0] += 1
-    _shells[key] = _Shell(obj, index, n_model)
+    n_data = n_data_of(obj)
     check(lib.MSSimCreate(_lib.comm_self(), ctypes.byref(sim)), "MSSimCreate")
+    _shells[sim.value] = _Shell(obj, index, n_model, n_data)
     check(lib.MSSimSetType(sim, b"shell"), "MSSimSetType")
-    check(lib.MSSimSetSizes(sim, n_model, n_data_of(obj)), "MSSimSetSizes")
-    check(lib.MSSimShellSetContext(sim, ctypes.c_void_p(key)), "MSSimShellSetContext")
-    cb = _CALLBACKS
+    check(lib.MSSimSetSizes(sim, n_model, n_data), "MSSimSetSizes")
+    setters = [("dpred", lib.MSSimShellSetDpred), ("jvec", lib.MSSimShellSetJvec), ("jtvec", lib.MSSimShellSetJtvec)]
     if hasattr(obj, "fields"):
-        check(lib.MSSimShellSetFields(sim, ctypes.cast(cb["fields"], ctypes.c_void_p)), "MSSimShellSetFields")
-    check(lib.MSSimShellSetDpred(sim, ctypes.cast(cb["dpred"], ctypes.c_void_p)), "MSSimShellSetDpred")
-    check(lib.MSSimShellSetJvec(sim, ctypes.cast(cb["jvec"], ctypes.c_void_p)), "MSSimShellSetJvec")
-    check(lib.MSSimShellSetJtvec(sim, ctypes.cast(cb["jtvec"], ctypes.c_void_p)), "MSSimShellSetJtvec")
+        setters.append(("fields", lib.MSSimShellSetFields))
     if hasattr(obj, "getJtJdiag"):
-        check(lib.MSSimShellSetJtJDiagonal(sim, ctypes.cast(cb["jtjdiag"], ctypes.c_void_p)),
-              "MSSimShellSetJtJDiagonal")
-    return sim, key
+        setters.append(("jtjdiag", lib.MSSimShellSetJtJDiagonal))
+    for name, setter in setters:
+        check(setter(sim, ctypes.cast(_CALLBACKS[name], ctypes.c_void_p)), setter.__name__)
+    return sim, sim.value
 
 
 def release_shells(keys):
