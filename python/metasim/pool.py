@@ -88,18 +88,34 @@ class Pool:
 
     # -- the machinery ----------------------------------------------------------------------
     def _run_chunk(self, fn, star, start, items):
-        """[(index, pickled result or None, TaskFailure or None)] for one chunk."""
-        out = []
-        for k, x in enumerate(items):
-            i = start + k
+        """(start, pickled list of the chunk's results, [TaskFailure]): one pickle per chunk; a
+        task whose result cannot be pickled becomes a failure."""
+        values, failures, seed = [], [], self.seed
+        for i, x in enumerate(items, start):
             try:
-                kw = {"rng": _stream(self.seed, i)} if self.seed is not None else {}
-                value = fn(*x, **kw) if star else fn(x, **kw)
-                out.append((i, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), None))
+                if seed is None:
+                    values.append(fn(*x) if star else fn(x))
+                else:
+                    rng = _stream(seed, i)
+                    values.append(fn(*x, rng=rng) if star else fn(x, rng=rng))
             except Exception as e:  # noqa: B902 - captured per task, the others go on
-                out.append((i, None, TaskFailure(i, repr(x)[:200], "%s: %s" % (type(e).__name__, e),
-                                                 traceback.format_exc(), self.comm.rank)))
-        return out
+                values.append(None)
+                failures.append(self._failure(i, x, e))
+        try:
+            blob = pickle.dumps(values, pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            for k, value in enumerate(values):
+                try:
+                    pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+                except Exception as e:  # noqa: B902
+                    values[k] = None
+                    failures.append(self._failure(start + k, items[k], e))
+            blob = pickle.dumps(values, pickle.HIGHEST_PROTOCOL)
+        return start, blob, failures
+
+    def _failure(self, index, args, exc):
+        return TaskFailure(index, repr(args)[:200], "%s: %s" % (type(exc).__name__, exc), traceback.format_exc(),
+                           self.comm.rank)
 
     def _run(self, fn, iterable, chunksize, star):
         comm = self.comm
@@ -108,26 +124,24 @@ class Pool:
             if chunksize is None:  # multiprocessing's default: about 4 chunks per worker
                 chunksize = max(1, -(-len(items) // (4 * comm.size)))
             chunks = [(s, items[s:s + chunksize]) for s in range(0, len(items), chunksize)]
-            done = self._master(fn, star, chunks)
-            results, failures, order = [None] * len(items), [], []
-            for i, blob, failure in done:
-                order.append(i)
-                if failure is None:
-                    results[i] = blob
-                else:
-                    failures.append(failure)
-            payload = (results, sorted(failures, key=lambda f: f.index), order)
+            payload = (len(items), self._master(fn, star, chunks))
         else:
             self._worker(fn, star)
             payload = None
-        blobs, failures, order = comm.bcast(payload, root=0)
-        self.failures = failures
+        n, done = comm.bcast(payload, root=0)  # chunks in completion order
+        results, order, failures = [None] * n, [], []
+        for start, blob, chunk_failures in done:
+            values = pickle.loads(blob)
+            results[start:start + len(values)] = values
+            order.extend(range(start, start + len(values)))
+            failures.extend(chunk_failures)
+        self.failures = sorted(failures, key=lambda f: f.index)
         self.completion_order = order
-        return [None if b is None else pickle.loads(b) for b in blobs], order
+        return results, order
 
     def _master(self, fn, star, chunks):
         """Rank 0: a thread answers the other ranks' requests while this thread works on chunks
-        too, both taking from one queue; returns the (index, result, failure) of every task."""
+        too, both taking from one queue; returns every finished chunk, in completion order."""
         done, queue, lock = [], list(reversed(chunks)), threading.Lock()
 
         def take():
@@ -138,7 +152,7 @@ class Pool:
         dispatcher.start()
         try:
             for chunk in iter(take, None):
-                done.extend(self._run_chunk(fn, star, *chunk))
+                done.append(self._run_chunk(fn, star, *chunk))
         finally:
             dispatcher.join()
         return done
@@ -151,7 +165,7 @@ class Pool:
                 time.sleep(_POLL)  # lets the working thread have the interpreter
                 continue
             source = status.Get_source()
-            done.extend(comm.recv(source=source, tag=_TASK))
+            done.extend(comm.recv(source=source, tag=_TASK))  # [] or [a finished chunk]
             chunk = take()
             if chunk is None:
                 comm.send(None, dest=source, tag=_STOP)
@@ -167,4 +181,4 @@ class Pool:
             chunk = comm.recv(source=0, tag=MPI.ANY_TAG, status=status)
             if status.Get_tag() == _STOP:
                 return
-            finished = self._run_chunk(fn, star, *chunk)
+            finished = [self._run_chunk(fn, star, *chunk)]
