@@ -225,6 +225,22 @@ def initialize():
     lib.PetscPushErrorHandler(ctypes.cast(lib.PetscReturnErrorHandler, c_void_p), None)
     _state["initialized"] = True
     atexit.register(_finalize)  # after mpi4py's, so it runs before MPI_Finalize
+    sys.excepthook = _abort_on_uncaught(sys.excepthook)
+
+
+def _abort_on_uncaught(hook):
+    """An exception no rank catches would leave the other ranks waiting in their next collective
+    call (and this one in MPI_Finalize): print it, then end the whole run with MPI_Abort, as
+    `python -m mpi4py` does. Serial runs exit as usual."""
+
+    def excepthook(kind, value, tb):
+        hook(kind, value, tb)
+        if size() > 1:
+            sys.stderr.flush()
+            sys.stdout.flush()
+            lib.MPI_Abort(c_void_p(comm_world()), c_int(1))
+
+    return excepthook
 
 
 def vec_from_array(vec, array):
