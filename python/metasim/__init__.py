@@ -5,13 +5,13 @@
 Every rank runs the script; arrays of the global model and data are the same on every rank.
 """
 from ._lib import Error, initialize, rank, size
-from .maps import Map, IdentityMap, ProjectionMap, ExpMap, LinearMap, ComposeMap
-from .simulations import LinearSimulation
+from .maps import Map, IdentityMap, ProjectionMap, ExpMap, LinearMap, ComposeMap, SumMap, InjectActiveMap
+from .simulations import LinearSimulation, MappedSimulation
 from .meta import MetaSimulation, SumMetaSimulation, RepeatedSimulation, SimulationError
 from .pool import Pool, TaskFailure
 
 __all__ = ["Error", "initialize", "rank", "size", "Map", "IdentityMap", "ProjectionMap", "ExpMap", "LinearMap",
-           "ComposeMap", "LinearSimulation", "MetaSimulation", "SumMetaSimulation",
+           "ComposeMap", "SumMap", "InjectActiveMap", "LinearSimulation", "MappedSimulation", "MetaSimulation", "SumMetaSimulation",
            "RepeatedSimulation", "SimulationError", "Pool", "TaskFailure"]
 
 initialize()

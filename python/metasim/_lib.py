@@ -30,6 +30,7 @@ INSERT_VALUES = 1
 SCATTER_FORWARD = 0
 PETSC_ERR_USER = 83
 PETSC_ERROR_INITIAL = 1
+PETSC_COPY_VALUES = 0
 
 
 class Error(RuntimeError):
@@ -116,6 +117,10 @@ _PROTOTYPES = {
     "MSMapCreateProjection": [_P, _I, _I, _P, _pP],
     "MSMapLinearSetOperator": [_P, _P, _P],
     "MSMapComposeSetMaps": [_P, _I, _P],
+    "MSMapSumSetMaps": [_P, _I, _P],
+    "MSMapInjectActiveSetActive": [_P, _I, _P, PetscScalar],
+    "ISCreateGeneral": [_P, _I, _P, c_int, _pP],
+    "ISDestroy": [_pP],
     "MSMetaCreate": [_P, _pP],
     "MSMetaSetKind": [_P, c_int],
     "MSMetaSetFromOptions": [_P],

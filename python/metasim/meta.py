@@ -6,7 +6,7 @@ import pickle
 
 import numpy as np
 
-from . import _lib, simulations
+from . import _lib, maps, simulations
 from ._lib import lib, check, PetscInt, PetscReal, PetscBool, MPI
 
 STACK, SUM, REPEAT = 0, 1, 2
@@ -45,11 +45,11 @@ class _Base:
         if factory is None:
             if mappings is None or len(mappings) != len(simulations_):
                 raise ValueError("metasim: give as many mappings as simulations")
-            sims, maps = list(simulations_), list(mappings)
-            factory = lambda i: (sims[i], maps[i])  # noqa: E731
+            sims, mappings = list(simulations_), list(mappings)
+            factory = lambda i: (sims[i], mappings[i])  # noqa: E731
             n_sims = len(sims)
             if costs is None:
-                costs = [float(mp.n_out) * simulations.n_data_of(s) for s, mp in zip(sims, maps)]
+                costs = [float(maps.n_out_of(mp)) * simulations.n_data_of(s) for s, mp in zip(sims, mappings)]
         elif n_sims is None:
             raise ValueError("metasim: a factory needs n_sims")
         self._factory = factory
@@ -110,6 +110,8 @@ class _Base:
                 mp = made
             else:
                 sim, mp = made
+                if not isinstance(mp, maps.Map):  # SimPEG's map protocol: evaluated in Python
+                    sim, mp = simulations.MappedSimulation(sim, mp), maps.IdentityMap(mp.shape[1])
                 csim, key = simulations.build(sim, index, mp.n_out)
                 if key:
                     self._keys.append(key)
@@ -254,8 +256,8 @@ class RepeatedSimulation(_Base):
 
     def __init__(self, simulation, mappings=None, *, factory=None, n_sims=None, **kw):
         if factory is None:
-            maps = list(mappings)
-            factory, n_sims = (lambda i: maps[i]), len(maps)
-            kw.setdefault("costs", [float(mp.n_out) for mp in maps])
+            given = list(mappings)
+            factory, n_sims = (lambda i: given[i]), len(given)
+            kw.setdefault("costs", [float(mp.n_out) for mp in given])
         self._factory = factory
         super().__init__(None, None, factory=factory, n_sims=n_sims, repeat_simulation=simulation, **kw)

@@ -25,6 +25,15 @@ class LinearSimulation:
             raise ValueError("metasim: LinearSimulation needs a 2-D array, got shape %s" % (self.G.shape,))
         self.n_data, self.n_model = self.G.shape
 
+    def dpred(self, m, f=None):
+        return self.G @ m
+
+    def Jvec(self, m, v, f=None):
+        return self.G @ v
+
+    def Jtvec(self, m, w, f=None):
+        return self.G.T @ w
+
     def build(self, index, n_model):
         sim = ctypes.c_void_p()
         mat = _lib.dense_mat(self.G)
@@ -35,6 +44,39 @@ class LinearSimulation:
         finally:
             lib.MatDestroy(ctypes.byref(mat))
         return sim
+
+
+class MappedSimulation:
+    """sim(mapping(m)) for a mapping with SimPEG's map protocol (`mapping * m` or `mapping(m)`,
+    `deriv(m)` returning something with `@` and `.T`, `shape`): the pair becomes one Python
+    simulation of the whole model read through an identity map. The mapping and its derivative
+    are evaluated once per model state, with the simulation's own fields."""
+
+    class _Fields:
+        def __init__(self, u, D, f):
+            self.u, self.D, self.f = u, D, f
+
+    def __init__(self, sim, mapping):
+        self.sim, self.mapping = sim, mapping
+        self.n_data = n_data_of(sim)
+
+    def fields(self, m):
+        u = self.mapping(m) if callable(self.mapping) else self.mapping * m
+        u = np.asarray(u, dtype=float)
+        f = self.sim.fields(u) if hasattr(self.sim, "fields") else None
+        return self._Fields(u, self.mapping.deriv(m), f)
+
+    def dpred(self, m, f=None):
+        f = f or self.fields(m)
+        return self.sim.dpred(f.u, f=f.f)
+
+    def Jvec(self, m, v, f=None):
+        f = f or self.fields(m)
+        return self.sim.Jvec(f.u, f.D @ v, f=f.f)
+
+    def Jtvec(self, m, w, f=None):
+        f = f or self.fields(m)
+        return f.D.T @ self.sim.Jtvec(f.u, w, f=f.f)
 
 
 def n_data_of(sim):

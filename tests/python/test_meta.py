@@ -129,6 +129,58 @@ def test_linear_and_compose_maps():
         check_close("linear/compose Jvec", meta.Jvec(m, v), J @ v)
 
 
+def test_sum_and_inject_maps():
+    rng = np.random.default_rng(5)
+    active = np.array([0, 2, 3, 6, 7])
+    G = rng.standard_normal((3, 8))
+    inject = metasim.InjectActiveMap(8, active, value=-1.0) * metasim.ProjectionMap(N_MODEL, np.arange(5))
+    summed = metasim.ExpMap(5) * metasim.ProjectionMap(N_MODEL, np.arange(5)) + metasim.ProjectionMap(N_MODEL, np.arange(5, 10))
+    m = rng.standard_normal(N_MODEL) * 0.3
+    u = np.full(8, -1.0)
+    u[active] = m[:5]
+    want = np.r_[G @ u, G[:, :5] @ (np.exp(m[:5]) + m[5:10])]
+    with metasim.MetaSimulation([metasim.LinearSimulation(G), metasim.LinearSimulation(G[:, :5])], [inject, summed]) as meta:
+        check_close("inject-active and sum maps", meta.dpred(m), want)
+        J = np.zeros((6, N_MODEL))
+        J[:3, :5] = G[:, active]
+        J[3:, :5], J[3:, 5:10] = G[:, :5] * np.exp(m[:5]), G[:, :5]
+        v, w = rng.standard_normal(N_MODEL), rng.standard_normal(6)
+        check_close("inject-active and sum Jvec", meta.Jvec(m, v), J @ v)
+        check_close("inject-active and sum Jtvec", meta.Jtvec(m, w), J.T @ w)
+
+
+class SquaredProjection:
+    """A map with SimPEG's protocol only (not a metasim map): u = m[idx]**2."""
+
+    def __init__(self, n, idx):
+        self.idx, self.shape = idx, (len(idx), n)
+
+    def __mul__(self, m):
+        return m[self.idx] ** 2
+
+    def deriv(self, m):
+        D = np.zeros(self.shape)
+        D[np.arange(len(self.idx)), self.idx] = 2 * m[self.idx]
+        return D
+
+
+def test_simpeg_map_protocol():
+    Gs, idx = problem(5)
+    with metasim.MetaSimulation([TanhSim(G) for G in Gs], [SquaredProjection(N_MODEL, ix) for ix in idx]) as meta:
+        m, v = np.linspace(-1, 1, N_MODEL), np.linspace(0, 2, N_MODEL)
+        w = np.cos(np.arange(meta.n_data))
+        rows = []
+        for G, ix in zip(Gs, idx):
+            B = np.zeros((G.shape[0], N_MODEL))
+            B[:, ix] = G * (1 - np.tanh(m[ix] ** 2) ** 2) * 2 * m[ix]
+            rows.append(B)
+        J = np.vstack(rows)
+        check_close("SimPEG map dpred", meta.dpred(m), np.concatenate([G @ np.tanh(m[ix] ** 2) for G, ix in zip(Gs, idx)]))
+        check_close("SimPEG map Jvec", meta.Jvec(m, v), J @ v)
+        check_close("SimPEG map Jtvec", meta.Jtvec(m, w), J.T @ w)
+        check_close("SimPEG map JtJ diagonal", meta.getJtJdiag(m), (J ** 2).sum(axis=0))
+
+
 def test_factory_builds_owned_only():
     Gs, idx = problem(9)
     built = []
