@@ -108,6 +108,9 @@ class _Base:
             made = self._factory(index)
             if self._kind == REPEAT:
                 mp = made
+                if not isinstance(mp, maps.Map):
+                    raise TypeError("RepeatedSimulation takes metasim maps; for a map with SimPEG's protocol "
+                                    "use MetaSimulation with the same simulation for every index")
             else:
                 sim, mp = made
                 if not isinstance(mp, maps.Map):  # SimPEG's map protocol: evaluated in Python
