@@ -263,15 +263,50 @@ def test_exception_on_one_rank():
         raise AssertionError("factory failure not raised on rank %d" % rank)
 
 
+class FailingShared(TanhSim):
+    def Jtvec(self, u, w, f=None):
+        if u[0] > 0.5:
+            raise FloatingPointError("shared simulation fails for u[0] > 0.5")
+        return super().Jtvec(u, w, f)
+
+
+def test_exception_in_repeated_simulation():
+    """The shared simulation of a repeat fails under map 2 only: every rank names simulation 2."""
+    G = np.ones((2, 5))
+    idx = [np.arange(k, k + 5) for k in range(4)]
+    with metasim.RepeatedSimulation(FailingShared(G), [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]) as meta:
+        m = np.zeros(N_MODEL)
+        m[2] = 1.0  # read as u[0] by map 2 only
+        try:
+            meta.Jtvec(m, np.ones(meta.n_data))
+        except FloatingPointError as e:
+            owner = comm.allreduce(rank if 2 in meta.owned else 0, op=MPI.MAX)
+            assert (e.__cause__.index, e.__cause__.rank) == (2, owner), (e.__cause__.index, e.__cause__.rank)
+        else:
+            raise AssertionError("no exception on rank %d" % rank)
+
+
 def test_bad_input():
     Gs, idx = problem(2)
     with metasim.MetaSimulation([TanhSim(G) for G in Gs], [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]) as meta:
         try:
             meta.dpred(np.zeros(N_MODEL + 1))
         except ValueError as e:
-            assert "13 entries, expected 12" in str(e)
+            assert "the model has 13 entries, expected 12" in str(e), str(e)
         else:
             raise AssertionError("wrong model length accepted")
+        try:
+            meta.Jvec(np.zeros(N_MODEL), np.zeros(N_MODEL - 1))
+        except ValueError as e:
+            assert "v has 11 entries, expected 12" in str(e), str(e)
+        else:
+            raise AssertionError("wrong Jvec vector length accepted")
+        try:
+            metasim.MetaSimulation([TanhSim(Gs[0])], [metasim.IdentityMap(5)], jtjdiag="approximate")
+        except ValueError as e:
+            assert "jtjdiag must be one of" in str(e)
+        else:
+            raise AssertionError("unknown jtjdiag accepted")
         try:
             meta.dpred(np.full(N_MODEL, np.nan))
         except metasim.Error as e:
