@@ -6,12 +6,12 @@ Every rank runs the script; arrays of the global model and data are the same on 
 """
 from ._lib import Error, initialize, rank, size
 from .maps import Map, IdentityMap, ProjectionMap, ExpMap, LinearMap, ComposeMap, SumMap, InjectActiveMap
-from .simulations import LinearSimulation, MappedSimulation
+from .simulations import LinearSimulation, DCRSimulation, MappedSimulation
 from .meta import MetaSimulation, SumMetaSimulation, RepeatedSimulation, SimulationError
 from .pool import Pool, TaskFailure
 
 __all__ = ["Error", "initialize", "rank", "size", "Map", "IdentityMap", "ProjectionMap", "ExpMap", "LinearMap",
-           "ComposeMap", "SumMap", "InjectActiveMap", "LinearSimulation", "MappedSimulation", "MetaSimulation", "SumMetaSimulation",
+           "ComposeMap", "SumMap", "InjectActiveMap", "LinearSimulation", "DCRSimulation", "MappedSimulation", "MetaSimulation", "SumMetaSimulation",
            "RepeatedSimulation", "SimulationError", "Pool", "TaskFailure"]
 
 initialize()

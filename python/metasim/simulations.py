@@ -46,6 +46,62 @@ class LinearSimulation:
         return sim
 
 
+class DCRSimulation:
+    """metasim's C DC-resistivity simulation (docs/dcr.md): model log(sigma) per cell of the
+    tensor grid with the given cell edges (x, y, z; z up, the top edge the ground surface), cell
+    (i, j, k) at i + nx (j + ny k). Sources and receivers are recorded here and the C simulation
+    is built on the rank that owns it; data are the receivers of source 0 in order added, then
+    those of source 1, ..."""
+
+    def __init__(self, edges):
+        self.edges = [np.array(e, dtype=float) for e in edges]
+        if len(self.edges) != 3 or any(e.ndim != 1 or e.size < 3 for e in self.edges):
+            raise ValueError("metasim: DCRSimulation needs 3 arrays of cell edges, each of 3 or more entries")
+        self.cells = [e.size - 1 for e in self.edges]
+        self.n_model = int(np.prod(self.cells))
+        self.sources, self.receivers = [], []
+
+    @property
+    def n_data(self):
+        return len(self.receivers)
+
+    def add_source(self, a, b=None, current=1.0):
+        """A pole at a (b None) or a dipole a-b injecting `current`; returns its index."""
+        self.sources.append((_point(a), None if b is None else _point(b), float(current)))
+        return len(self.sources) - 1
+
+    def add_receiver(self, source, m, n=None):
+        """The potential at m, or phi(m) - phi(n), of source `source`."""
+        if not 0 <= source < len(self.sources):
+            raise ValueError("metasim: no source %d (have %d)" % (source, len(self.sources)))
+        self.receivers.append((int(source), _point(m), None if n is None else _point(n)))
+
+    def build(self, index, n_model):
+        if n_model != self.n_model:
+            raise ValueError("metasim: simulation %d has %d cells, its map gives %d" % (index, self.n_model, n_model))
+        sim = ctypes.c_void_p()
+        cells = (_lib.PetscInt * 3)(*self.cells)
+        edges = (ctypes.c_void_p * 3)(*[e.ctypes.data for e in self.edges])
+        check(lib.MSSimCreate(_lib.comm_self(), ctypes.byref(sim)), "MSSimCreate")
+        check(lib.MSSimSetType(sim, b"dcr"), "MSSimSetType")
+        check(lib.MSSimDCRSetGrid(sim, cells, edges), "MSSimDCRSetGrid")
+        for a, b, current in self.sources:
+            check(lib.MSSimDCRAddSource(sim, a, b, current, None), "MSSimDCRAddSource")
+        # receivers are stored per source in the order added: the data order documented above
+        for s in range(len(self.sources)):
+            for source, m, n in self.receivers:
+                if source == s:
+                    check(lib.MSSimDCRAddReceiver(sim, source, m, n), "MSSimDCRAddReceiver")
+        return sim
+
+
+def _point(p):
+    p = np.array(p, dtype=float).ravel()
+    if p.size != 3:
+        raise ValueError("metasim: a position has 3 coordinates, got %d" % p.size)
+    return (ctypes.c_double * 3)(*p)
+
+
 class MappedSimulation:
     """sim(mapping(m)) for a mapping with SimPEG's map protocol (`mapping * m` or `mapping(m)`,
     `deriv(m)` returning something with `@` and `.T`, `shape`): the pair becomes one Python
@@ -212,7 +268,10 @@ def release_shells(keys):
 
 
 def build(obj, index, n_model):
-    """(C MSSim, shell key or None) for a LinearSimulation or a Python simulation object."""
+    """(C MSSim, shell key or None) for a LinearSimulation, a DCRSimulation or a Python
+    simulation object."""
+    if isinstance(obj, DCRSimulation):
+        return obj.build(index, n_model), None
     if isinstance(obj, LinearSimulation):
         if obj.n_model != n_model:
             raise ValueError("metasim: simulation %d reads %d model entries, its map gives %d"
