@@ -121,6 +121,7 @@ _PROTOTYPES = {
     "MSMapLinearSetOperator": [_P, _P, _P],
     "MSMapComposeSetMaps": [_P, _I, _P],
     "MSMapSumSetMaps": [_P, _I, _P],
+    "MSMapCreateTileFromGrids": [_P, _P, _P, _P, _P, _pP],
     "MSMapInjectActiveSetActive": [_P, _I, _P, PetscScalar],
     "ISCreateGeneral": [_P, _I, _P, c_int, _pP],
     "ISDestroy": [_pP],

@@ -175,6 +175,30 @@ class InjectActiveMap(Map):
         return m
 
 
+class TileMap(Map):
+    """The overlap-volume average of a model on the global tensor grid onto a tile's tensor grid
+    (SimPEG's TileMap): global_edges and tile_edges are three arrays of cell edges each (x, y, z;
+    None on both for an unused axis of one cell); cells numbered x fastest."""
+
+    def __init__(self, global_edges, tile_edges):
+        self.global_edges = [None if e is None else np.array(e, dtype=float) for e in global_edges]
+        self.tile_edges = [None if e is None else np.array(e, dtype=float) for e in tile_edges]
+        self._global_cells = [1 if e is None else e.size - 1 for e in self.global_edges]
+        self._tile_cells = [1 if e is None else e.size - 1 for e in self.tile_edges]
+        self.n_in, self.n_out = int(np.prod(self._global_cells)), int(np.prod(self._tile_cells))
+
+    def build(self):
+        def grid(cells, edges):
+            return ((_lib.PetscInt * 3)(*cells),
+                    (ctypes.c_void_p * 3)(*[None if e is None else e.ctypes.data for e in edges]))
+
+        m = ctypes.c_void_p()
+        ng, eg = grid(self._global_cells, self.global_edges)
+        nt, et = grid(self._tile_cells, self.tile_edges)
+        check(lib.MSMapCreateTileFromGrids(_lib.comm_self(), ng, eg, nt, et, ctypes.byref(m)), "MSMapCreateTileFromGrids")
+        return m
+
+
 def n_out_of(mapping):
     """The output length of a metasim map or of an object with SimPEG's map protocol (shape)."""
     return mapping.n_out if isinstance(mapping, Map) else int(mapping.shape[0])

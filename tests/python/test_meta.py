@@ -149,6 +149,23 @@ def test_sum_and_inject_maps():
         check_close("inject-active and sum Jtvec", meta.Jtvec(m, w), J.T @ w)
 
 
+def test_tile_map():
+    """A 1-D tile of 3 cells over a global grid of 12: the overlap-volume averages."""
+    g = np.linspace(0.0, 12.0, N_MODEL + 1)
+    t = np.array([1.5, 3.5, 4.0, 8.0])
+    tile = metasim.TileMap((g, None, None), (t, None, None))
+    assert tile.shape == (3, N_MODEL)
+    P = np.zeros((3, N_MODEL))
+    for a in range(3):
+        for c in range(N_MODEL):
+            P[a, c] = max(0.0, min(t[a + 1], g[c + 1]) - max(t[a], g[c])) / (t[a + 1] - t[a])
+    G = np.arange(6.0).reshape(2, 3)
+    m = np.cos(np.arange(N_MODEL))
+    with metasim.MetaSimulation([metasim.LinearSimulation(G)], [tile]) as meta:
+        check_close("tile map dpred", meta.dpred(m), G @ P @ m)
+        check_close("tile map Jtvec", meta.Jtvec(m, np.ones(2)), (G @ P).T @ np.ones(2))
+
+
 class SquaredProjection:
     """A map with SimPEG's protocol only (not a metasim map): u = m[idx]**2."""
 
