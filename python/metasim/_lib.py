@@ -30,6 +30,7 @@ INSERT_VALUES = 1
 SCATTER_FORWARD = 0
 PETSC_ERR_USER = 83
 PETSC_ERROR_INITIAL = 1
+PETSC_COPY_VALUES = 0
 
 
 class Error(RuntimeError):
@@ -103,8 +104,9 @@ _PROTOTYPES = {
     "MSSimGetSizes": [_P, _pI, _pI],
     "MSSimDestroy": [_pP],
     "MSSimLinearSetOperator": [_P, _P],
-    "MSSimShellSetContext": [_P, _P],
-    "MSSimShellGetContext": [_P, _pP],
+    "MSSimDCRSetGrid": [_P, _P, _P],
+    "MSSimDCRAddSource": [_P, _P, _P, PetscReal, _P],
+    "MSSimDCRAddReceiver": [_P, _I, _P, _P],
     "MSSimShellSetFields": [_P, _P],
     "MSSimShellSetDpred": [_P, _P],
     "MSSimShellSetJvec": [_P, _P],
@@ -118,6 +120,11 @@ _PROTOTYPES = {
     "MSMapCreateProjection": [_P, _I, _I, _P, _pP],
     "MSMapLinearSetOperator": [_P, _P, _P],
     "MSMapComposeSetMaps": [_P, _I, _P],
+    "MSMapSumSetMaps": [_P, _I, _P],
+    "MSMapCreateTileFromGrids": [_P, _P, _P, _P, _P, _pP],
+    "MSMapInjectActiveSetActive": [_P, _I, _P, PetscScalar],
+    "ISCreateGeneral": [_P, _I, _P, c_int, _pP],
+    "ISDestroy": [_pP],
     "MSMetaCreate": [_P, _pP],
     "MSMetaSetKind": [_P, c_int],
     "MSMetaSetFromOptions": [_P],
@@ -151,6 +158,20 @@ def comm_self():
 def comm_world():
     """PETSC_COMM_WORLD as a C handle."""
     return c_void_p.in_dll(lib, "PETSC_COMM_WORLD").value
+
+
+def rank():
+    """This process's rank in PETSC_COMM_WORLD (0 for a serial run)."""
+    r = c_int()
+    lib.MPI_Comm_rank(c_void_p(comm_world()), ctypes.byref(r))
+    return r.value
+
+
+def size():
+    """The number of ranks in PETSC_COMM_WORLD."""
+    n = c_int()
+    lib.MPI_Comm_size(c_void_p(comm_world()), ctypes.byref(n))
+    return n.value
 
 
 def error_text(code):
@@ -208,18 +229,27 @@ def initialize():
     argv = (c_char_p * (len(args) + 1))(*args, None)
     pargv = ctypes.cast(argv, ctypes.POINTER(c_char_p))
     check(lib.PetscInitialize(ctypes.byref(argc), ctypes.byref(pargv), None, None), "PetscInitialize")
-    _initialize_argv_keepalive.append(argv)
+    _state["argv"] = argv  # PETSc keeps pointers into it
     # Errors become Python exceptions with PETSc's message; no traceback printed on stderr.
     lib.PetscPushErrorHandler(ctypes.cast(lib.PetscReturnErrorHandler, c_void_p), None)
     _state["initialized"] = True
     atexit.register(_finalize)  # after mpi4py's, so it runs before MPI_Finalize
+    sys.excepthook = _abort_on_uncaught(sys.excepthook)
 
 
-_initialize_argv_keepalive = []
+def _abort_on_uncaught(hook):
+    """An exception no rank catches would leave the other ranks waiting in their next collective
+    call (and this one in MPI_Finalize): print it, then end the whole run with MPI_Abort, as
+    `python -m mpi4py` does. Serial runs exit as usual."""
 
+    def excepthook(kind, value, tb):
+        hook(kind, value, tb)
+        if size() > 1:
+            sys.stderr.flush()
+            sys.stdout.flush()
+            lib.MPI_Abort(c_void_p(comm_world()), c_int(1))
 
-def is_finalized():
-    return _state["finalized"]
+    return excepthook
 
 
 def vec_from_array(vec, array):

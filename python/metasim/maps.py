@@ -29,6 +29,11 @@ class Map:
                              % (self.n_in, other.n_out))
         return ComposeMap(other, self)
 
+    def __add__(self, other):
+        if not isinstance(other, Map):
+            return NotImplemented
+        return SumMap(self, other)
+
     def build(self):
         """A new C MSMap (a handle the caller owns) on MPI_COMM_SELF."""
         raise NotImplementedError
@@ -104,6 +109,21 @@ class LinearMap(Map):
         return m
 
 
+def _build_chain(mtype, setter, maps):
+    """A C map of type `mtype` over the built `maps` (compose and sum take references)."""
+    built = [mp.build() for mp in maps]
+    arr = (ctypes.c_void_p * len(built))(*[b.value for b in built])
+    m = ctypes.c_void_p()
+    try:
+        check(lib.MSMapCreate(_lib.comm_self(), ctypes.byref(m)), "MSMapCreate")
+        check(lib.MSMapSetType(m, mtype), "MSMapSetType")
+        check(setter(m, len(built), arr), setter.__name__)
+    finally:
+        for b in built:
+            lib.MSMapDestroy(ctypes.byref(b))
+    return m
+
+
 class ComposeMap(Map):
     """maps applied in order: u = maps[-1](...maps[0](m)); written a * b * c in Python."""
 
@@ -115,14 +135,70 @@ class ComposeMap(Map):
         self.n_in, self.n_out = flat[0].n_in, flat[-1].n_out
 
     def build(self):
-        built = [mp.build() for mp in self.maps]
-        arr = (ctypes.c_void_p * len(built))(*[b.value for b in built])
-        m = ctypes.c_void_p()
+        return _build_chain(b"compose", lib.MSMapComposeSetMaps, self.maps)
+
+
+class SumMap(Map):
+    """u = sum_k maps[k](m), equal sizes; written a + b in Python (SimPEG's SumMap)."""
+
+    def __init__(self, *maps):
+        flat = []
+        for mp in maps:
+            flat.extend(mp.maps if isinstance(mp, SumMap) else [mp])
+        if len({mp.shape for mp in flat}) != 1:
+            raise ValueError("metasim: summed maps need equal shapes, got %s" % [mp.shape for mp in flat])
+        self.maps = flat
+        self.n_out, self.n_in = flat[0].shape
+
+    def build(self):
+        return _build_chain(b"sum", lib.MSMapSumSetMaps, self.maps)
+
+
+class InjectActiveMap(Map):
+    """u[active[k]] = m[k], every other entry of u (length n_out) = value: SimPEG's
+    InjectActiveCells (e.g. the air cells' conductivity as value)."""
+
+    def __init__(self, n_out, active, value=0.0):
+        self.active = np.ascontiguousarray(active, dtype=np.int32)
+        self.n_in, self.n_out, self.value = int(self.active.size), int(n_out), float(value)
+
+    def build(self):
+        m, active = ctypes.c_void_p(), ctypes.c_void_p()
+        check(lib.MSMapCreate(_lib.comm_self(), ctypes.byref(m)), "MSMapCreate")
+        check(lib.MSMapSetType(m, b"injectactive"), "MSMapSetType")
+        check(lib.ISCreateGeneral(_lib.comm_self(), self.n_in, self.active.ctypes.data_as(ctypes.c_void_p),
+                                  _lib.PETSC_COPY_VALUES, ctypes.byref(active)), "ISCreateGeneral")
         try:
-            check(lib.MSMapCreate(_lib.comm_self(), ctypes.byref(m)), "MSMapCreate")
-            check(lib.MSMapSetType(m, b"compose"), "MSMapSetType")
-            check(lib.MSMapComposeSetMaps(m, len(built), arr), "MSMapComposeSetMaps")
+            check(lib.MSMapInjectActiveSetActive(m, self.n_out, active, self.value), "MSMapInjectActiveSetActive")
         finally:
-            for b in built:
-                lib.MSMapDestroy(ctypes.byref(b))
+            lib.ISDestroy(ctypes.byref(active))
         return m
+
+
+class TileMap(Map):
+    """The overlap-volume average of a model on the global tensor grid onto a tile's tensor grid
+    (SimPEG's TileMap): global_edges and tile_edges are three arrays of cell edges each (x, y, z;
+    None on both for an unused axis of one cell); cells numbered x fastest."""
+
+    def __init__(self, global_edges, tile_edges):
+        self.global_edges = [None if e is None else np.array(e, dtype=float) for e in global_edges]
+        self.tile_edges = [None if e is None else np.array(e, dtype=float) for e in tile_edges]
+        self._global_cells = [1 if e is None else e.size - 1 for e in self.global_edges]
+        self._tile_cells = [1 if e is None else e.size - 1 for e in self.tile_edges]
+        self.n_in, self.n_out = int(np.prod(self._global_cells)), int(np.prod(self._tile_cells))
+
+    def build(self):
+        def grid(cells, edges):
+            return ((_lib.PetscInt * 3)(*cells),
+                    (ctypes.c_void_p * 3)(*[None if e is None else e.ctypes.data for e in edges]))
+
+        m = ctypes.c_void_p()
+        ng, eg = grid(self._global_cells, self.global_edges)
+        nt, et = grid(self._tile_cells, self.tile_edges)
+        check(lib.MSMapCreateTileFromGrids(_lib.comm_self(), ng, eg, nt, et, ctypes.byref(m)), "MSMapCreateTileFromGrids")
+        return m
+
+
+def n_out_of(mapping):
+    """The output length of a metasim map or of an object with SimPEG's map protocol (shape)."""
+    return mapping.n_out if isinstance(mapping, Map) else int(mapping.shape[0])

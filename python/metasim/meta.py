@@ -3,10 +3,11 @@ metasim's MSMeta, run SPMD over MPI ranks with numpy arrays of the global model 
 rank."""
 import ctypes
 import pickle
+import re
 
 import numpy as np
 
-from . import _lib, simulations
+from . import _lib, maps, simulations
 from ._lib import lib, check, PetscInt, PetscReal, PetscBool, MPI
 
 STACK, SUM, REPEAT = 0, 1, 2
@@ -45,11 +46,11 @@ class _Base:
         if factory is None:
             if mappings is None or len(mappings) != len(simulations_):
                 raise ValueError("metasim: give as many mappings as simulations")
-            sims, maps = list(simulations_), list(mappings)
-            factory = lambda i: (sims[i], maps[i])  # noqa: E731
+            sims, mappings = list(simulations_), list(mappings)
+            factory = lambda i: (sims[i], mappings[i])  # noqa: E731
             n_sims = len(sims)
             if costs is None:
-                costs = [float(mp.n_out) * simulations.n_data_of(s) for s, mp in zip(sims, maps)]
+                costs = [float(maps.n_out_of(mp)) * simulations.n_data_of(s) for s, mp in zip(sims, mappings)]
         elif n_sims is None:
             raise ValueError("metasim: a factory needs n_sims")
         self._factory = factory
@@ -68,6 +69,8 @@ class _Base:
         if reproducible is not None:
             check(lib.MSMetaSetReproducible(self._meta, bool(reproducible)), "MSMetaSetReproducible")
         if jtjdiag is not None:
+            if jtjdiag not in _JTJDIAG:
+                raise ValueError("metasim: jtjdiag must be one of %s, got %r" % (sorted(_JTJDIAG), jtjdiag))
             check(lib.MSMetaSetJtJDiagonalMethod(self._meta, _JTJDIAG[jtjdiag]), "MSMetaSetJtJDiagonalMethod")
         names = _lib.set_options(options)
         try:
@@ -88,7 +91,7 @@ class _Base:
         self.owned = range(lo.value, hi.value)
 
     def _set_repeat(self, sim):
-        n_model = self._factory(0).n_out if callable(self._factory) else None
+        n_model = self._factory(0).n_out
         csim, key = simulations.build(sim, -1, n_model)
         if key:
             self._keys.append(key)
@@ -108,23 +111,21 @@ class _Base:
             made = self._factory(index)
             if self._kind == REPEAT:
                 mp = made
+                if not isinstance(mp, maps.Map):
+                    raise TypeError("RepeatedSimulation takes metasim maps; for a map with SimPEG's protocol "
+                                    "use MetaSimulation with the same simulation for every index")
             else:
                 sim, mp = made
+                if not isinstance(mp, maps.Map):  # SimPEG's map protocol: evaluated in Python
+                    sim, mp = simulations.MappedSimulation(sim, mp), maps.IdentityMap(mp.shape[1])
                 csim, key = simulations.build(sim, index, mp.n_out)
                 if key:
                     self._keys.append(key)
                 psim[0] = csim.value
             pmap[0] = mp.build().value
             return 0
-        except BaseException as e:  # noqa: B902
-            import traceback
-            try:
-                blob = pickle.dumps(e)
-            except Exception:
-                blob = None
-            text = "%s: %s" % (type(e).__name__, e)
-            simulations._failures.append((index, blob, text, traceback.format_exc()))
-            return _lib.set_error(text)
+        except BaseException as e:  # noqa: B902 - reaches every rank through set-up's agreement
+            return simulations.record_failure(index, e)
 
     def _call(self, fn, what, *args):
         code = fn(*args)
@@ -142,6 +143,10 @@ class _Base:
         if not gathered:
             raise _lib.Error(message)
         index, blob, text, tb, rank = min(gathered, key=lambda f: (f[0], f[4]))
+        agreed = re.search(r"in simulation (\d+) on rank (\d+)", message)
+        if agreed:  # the C library's agreement names the simulation (a repeat's shared one has no index)
+            index, rank = int(agreed.group(1)), int(agreed.group(2))
+            _, blob, text, tb, _ = next((f for f in gathered if f[4] == rank), gathered[0])
         detail = SimulationError("simulation %d raised on rank %d: %s\n%s" % (index, rank, text, tb),
                                  index, rank, tb)
         original = None
@@ -158,19 +163,21 @@ class _Base:
 
     def _model(self, m):
         m = np.asarray(m, dtype=float).ravel()
-        if m.size != self.n_model:
-            raise ValueError("metasim: the model has %d entries, expected %d" % (m.size, self.n_model))
         if self._last_model is None or not np.array_equal(m, self._last_model):
-            _lib.vec_from_array(self._m, m)  # a new model state: fields are recomputed
+            self._vector(self._m, m, self.n_model, "the model")  # a new model state: new fields
             self._last_model = m.copy()
         return self._m
 
-    def _data(self, vec, values, what):
+    def _vector(self, vec, values, n, what):
+        """Copies the global array `values` (length n) into `vec`; ValueError on another length."""
         values = np.asarray(values, dtype=float).ravel()
-        if values.size != self.n_data:
-            raise ValueError("metasim: %s has %d entries, expected %d" % (what, values.size, self.n_data))
+        if values.size != n:
+            raise ValueError("metasim: %s has %d entries, expected %d" % (what, values.size, n))
         _lib.vec_from_array(vec, values)
         return vec
+
+    def _data(self, vec, values, what):
+        return self._vector(vec, values, self.n_data, what)
 
     def _gather(self, vec):
         key = "data" if vec.value in (self._d.value, self._w.value) else "model"
@@ -186,8 +193,7 @@ class _Base:
     def Jvec(self, m, v, f=None):
         """J v (collective)."""
         x = self._model(m)
-        _lib.vec_from_array(self._v, np.asarray(v, dtype=float).ravel())
-        self._call(lib.MSMetaJvec, "Jvec", self._meta, x, self._v, self._d)
+        self._call(lib.MSMetaJvec, "Jvec", self._meta, x, self._vector(self._v, v, self.n_model, "v"), self._d)
         return self._gather(self._d)
 
     def Jtvec(self, m, v, f=None):
@@ -261,8 +267,8 @@ class RepeatedSimulation(_Base):
 
     def __init__(self, simulation, mappings=None, *, factory=None, n_sims=None, **kw):
         if factory is None:
-            maps = list(mappings)
-            factory, n_sims = (lambda i: maps[i]), len(maps)
-            kw.setdefault("costs", [float(mp.n_out) for mp in maps])
+            given = list(mappings)
+            factory, n_sims = (lambda i: given[i]), len(given)
+            kw.setdefault("costs", [float(mp.n_out) for mp in given])
         self._factory = factory
         super().__init__(None, None, factory=factory, n_sims=n_sims, repeat_simulation=simulation, **kw)

@@ -129,6 +129,103 @@ def test_linear_and_compose_maps():
         check_close("linear/compose Jvec", meta.Jvec(m, v), J @ v)
 
 
+def test_sum_and_inject_maps():
+    rng = np.random.default_rng(5)
+    active = np.array([0, 2, 3, 6, 7])
+    G = rng.standard_normal((3, 8))
+    inject = metasim.InjectActiveMap(8, active, value=-1.0) * metasim.ProjectionMap(N_MODEL, np.arange(5))
+    summed = metasim.ExpMap(5) * metasim.ProjectionMap(N_MODEL, np.arange(5)) + metasim.ProjectionMap(N_MODEL, np.arange(5, 10))
+    m = rng.standard_normal(N_MODEL) * 0.3
+    u = np.full(8, -1.0)
+    u[active] = m[:5]
+    want = np.r_[G @ u, G[:, :5] @ (np.exp(m[:5]) + m[5:10])]
+    with metasim.MetaSimulation([metasim.LinearSimulation(G), metasim.LinearSimulation(G[:, :5])], [inject, summed]) as meta:
+        check_close("inject-active and sum maps", meta.dpred(m), want)
+        J = np.zeros((6, N_MODEL))
+        J[:3, :5] = G[:, active]
+        J[3:, :5], J[3:, 5:10] = G[:, :5] * np.exp(m[:5]), G[:, :5]
+        v, w = rng.standard_normal(N_MODEL), rng.standard_normal(6)
+        check_close("inject-active and sum Jvec", meta.Jvec(m, v), J @ v)
+        check_close("inject-active and sum Jtvec", meta.Jtvec(m, w), J.T @ w)
+
+
+def test_tile_map():
+    """A 1-D tile of 3 cells over a global grid of 12: the overlap-volume averages."""
+    g = np.linspace(0.0, 12.0, N_MODEL + 1)
+    t = np.array([1.5, 3.5, 4.0, 8.0])
+    tile = metasim.TileMap((g, None, None), (t, None, None))
+    assert tile.shape == (3, N_MODEL)
+    P = np.zeros((3, N_MODEL))
+    for a in range(3):
+        for c in range(N_MODEL):
+            P[a, c] = max(0.0, min(t[a + 1], g[c + 1]) - max(t[a], g[c])) / (t[a + 1] - t[a])
+    G = np.arange(6.0).reshape(2, 3)
+    m = np.cos(np.arange(N_MODEL))
+    with metasim.MetaSimulation([metasim.LinearSimulation(G)], [tile]) as meta:
+        check_close("tile map dpred", meta.dpred(m), G @ P @ m)
+        check_close("tile map Jtvec", meta.Jtvec(m, np.ones(2)), (G @ P).T @ np.ones(2))
+
+
+class SquaredProjection:
+    """A map with SimPEG's protocol only (not a metasim map): u = m[idx]**2."""
+
+    def __init__(self, n, idx):
+        self.idx, self.shape = idx, (len(idx), n)
+
+    def __mul__(self, m):
+        return m[self.idx] ** 2
+
+    def deriv(self, m):
+        D = np.zeros(self.shape)
+        D[np.arange(len(self.idx)), self.idx] = 2 * m[self.idx]
+        return D
+
+
+def test_simpeg_map_protocol():
+    Gs, idx = problem(5)
+    with metasim.MetaSimulation([TanhSim(G) for G in Gs], [SquaredProjection(N_MODEL, ix) for ix in idx]) as meta:
+        m, v = np.linspace(-1, 1, N_MODEL), np.linspace(0, 2, N_MODEL)
+        w = np.cos(np.arange(meta.n_data))
+        rows = []
+        for G, ix in zip(Gs, idx):
+            B = np.zeros((G.shape[0], N_MODEL))
+            B[:, ix] = G * (1 - np.tanh(m[ix] ** 2) ** 2) * 2 * m[ix]
+            rows.append(B)
+        J = np.vstack(rows)
+        check_close("SimPEG map dpred", meta.dpred(m), np.concatenate([G @ np.tanh(m[ix] ** 2) for G, ix in zip(Gs, idx)]))
+        check_close("SimPEG map Jvec", meta.Jvec(m, v), J @ v)
+        check_close("SimPEG map Jtvec", meta.Jtvec(m, w), J.T @ w)
+        check_close("SimPEG map JtJ diagonal", meta.getJtJdiag(m), (J ** 2).sum(axis=0))
+
+
+def test_dcr_simulations():
+    """metasim's C DC-resistivity simulation from Python: the pole-pole potential over a
+    homogeneous half-space against I / (2 pi sigma r), the adjoint and the Taylor check."""
+    x = np.linspace(-200, 200, 21)
+    z = np.linspace(-200, 0, 11)
+    sims = []
+    for k in range(3):
+        sim = metasim.DCRSimulation((x, x, z))
+        src = sim.add_source([20.0 * (k - 1), 0, -1e-9])
+        for r in (40, 60):
+            sim.add_receiver(src, [20.0 * (k - 1) + r, 0, -1e-9])
+        sim.add_receiver(src, [0, 40, -1e-9], [0, 60, -1e-9])
+        sims.append(sim)
+    sigma = 0.01
+    m = np.full(sims[0].n_model, np.log(sigma))
+    with metasim.MetaSimulation(sims, [metasim.IdentityMap(sims[0].n_model)] * 3) as meta:
+        d = meta.dpred(m)
+        for k in range(3):
+            analytic = [1 / (2 * np.pi * sigma * r) for r in (40, 60)]
+            assert np.allclose(d[3 * k:3 * k + 2], analytic, rtol=0.02), (d[3 * k:3 * k + 2], analytic)
+        rng = np.random.default_rng(11)
+        v, w = rng.standard_normal(m.size), rng.standard_normal(meta.n_data)
+        jv, jtw = meta.Jvec(m, v), meta.Jtvec(m, w)
+        assert abs(jv @ w - v @ jtw) < 1e-10 * abs(v @ jtw), (jv @ w, v @ jtw)
+        r = [np.linalg.norm(meta.dpred(m + h * v) - d - h * jv) for h in (1e-2, 1e-3)]
+        assert r[1] < r[0] / 50, r
+
+
 def test_factory_builds_owned_only():
     Gs, idx = problem(9)
     built = []
@@ -211,15 +308,50 @@ def test_exception_on_one_rank():
         raise AssertionError("factory failure not raised on rank %d" % rank)
 
 
+class FailingShared(TanhSim):
+    def Jtvec(self, u, w, f=None):
+        if u[0] > 0.5:
+            raise FloatingPointError("shared simulation fails for u[0] > 0.5")
+        return super().Jtvec(u, w, f)
+
+
+def test_exception_in_repeated_simulation():
+    """The shared simulation of a repeat fails under map 2 only: every rank names simulation 2."""
+    G = np.ones((2, 5))
+    idx = [np.arange(k, k + 5) for k in range(4)]
+    with metasim.RepeatedSimulation(FailingShared(G), [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]) as meta:
+        m = np.zeros(N_MODEL)
+        m[2] = 1.0  # read as u[0] by map 2 only
+        try:
+            meta.Jtvec(m, np.ones(meta.n_data))
+        except FloatingPointError as e:
+            owner = comm.allreduce(rank if 2 in meta.owned else 0, op=MPI.MAX)
+            assert (e.__cause__.index, e.__cause__.rank) == (2, owner), (e.__cause__.index, e.__cause__.rank)
+        else:
+            raise AssertionError("no exception on rank %d" % rank)
+
+
 def test_bad_input():
     Gs, idx = problem(2)
     with metasim.MetaSimulation([TanhSim(G) for G in Gs], [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]) as meta:
         try:
             meta.dpred(np.zeros(N_MODEL + 1))
         except ValueError as e:
-            assert "13 entries, expected 12" in str(e)
+            assert "the model has 13 entries, expected 12" in str(e), str(e)
         else:
             raise AssertionError("wrong model length accepted")
+        try:
+            meta.Jvec(np.zeros(N_MODEL), np.zeros(N_MODEL - 1))
+        except ValueError as e:
+            assert "v has 11 entries, expected 12" in str(e), str(e)
+        else:
+            raise AssertionError("wrong Jvec vector length accepted")
+        try:
+            metasim.MetaSimulation([TanhSim(Gs[0])], [metasim.IdentityMap(5)], jtjdiag="approximate")
+        except ValueError as e:
+            assert "jtjdiag must be one of" in str(e)
+        else:
+            raise AssertionError("unknown jtjdiag accepted")
         try:
             meta.dpred(np.full(N_MODEL, np.nan))
         except metasim.Error as e:

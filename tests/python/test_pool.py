@@ -112,6 +112,64 @@ def test_dynamic_scheduling():
         shutil.rmtree(folder)
 
 
+def test_results_file_resume_progress():
+    import hashlib
+    import io
+    folder = comm.bcast(tempfile.mkdtemp(dir=".") if comm.rank == 0 else None)
+    path = os.path.join(folder, "results.h5")
+    ran = []
+
+    def task(x):
+        ran.append(x)
+        if x == 5 and not os.path.exists(path + ".fixed"):
+            raise RuntimeError("task 5 fails the first time")
+        return [x, x * x]
+
+    want = [[x, x * x] for x in range(30)]
+    with metasim.Pool() as pool:
+        stderr, sys.stderr = sys.stderr, io.StringIO()
+        try:
+            out = pool.map(task, range(30), chunksize=4, results=path, progress=True)
+            shown = sys.stderr.getvalue()
+        finally:
+            sys.stderr = stderr
+        assert out == [None if x == 5 else want[x] for x in range(30)]
+        if comm.rank == 0:
+            assert "metasim.Pool: 30/30 tasks done (100%)" in shown, shown
+            import h5py
+            with h5py.File(path, "a") as f:
+                assert f["status"][...].tolist() == [2 if x == 5 else 1 for x in range(30)]
+                assert np.array_equal(f["results"][10], [10, 100])
+                f["status"][10:20] = 0  # as if interrupted before tasks 10..19 finished
+            open(path + ".fixed", "w").close()
+        comm.Barrier()
+        del ran[:]
+        out = pool.map(task, range(30), chunksize=4, results=path)
+        assert sorted(x for part in comm.allgather(ran) for x in part) == [5] + list(range(10, 20))
+        assert [list(map(float, r)) for r in out] == [list(map(float, r)) for r in want]
+        assert pool.failures == []
+        # another task count: refused on every rank, the file untouched
+        digest = hashlib.sha256(open(path, "rb").read()).hexdigest() if comm.rank == 0 else None
+        try:
+            pool.map(task, range(31), results=path)
+        except ValueError as e:
+            assert "holds 30 tasks, this map has 31" in str(e), str(e)
+        else:
+            raise AssertionError("a file of another task count was accepted")
+        if comm.rank == 0:
+            assert hashlib.sha256(open(path, "rb").read()).hexdigest() == digest
+        # a result that is not numeric: an error on every rank
+        try:
+            pool.map(lambda x: "text", range(3), results=os.path.join(folder, "text.h5"))
+        except ValueError as e:
+            assert "metasim.Pool" in str(e)
+        else:
+            raise AssertionError("a non-numeric result was written")
+    comm.Barrier()
+    if comm.rank == 0:
+        shutil.rmtree(folder)
+
+
 if __name__ == "__main__":
     for name, fn in sorted(globals().items()):
         if name.startswith("test_") and (len(sys.argv) == 1 or name in sys.argv[1:]):
