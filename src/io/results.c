@@ -2,15 +2,15 @@
 #include "io/ioformat.h"
 
 typedef struct {
+  MPI_Comm             comm;
   const MSResultsInfo *info;
-  PetscInt             n;
-  const char *const   *names;
-  const Vec           *vecs;
 } MSIOResults;
 
-static PetscErrorCode MSIOWriteResultsRoot(MSH5File *f, MPI_Comm comm, const MSResultsInfo *info)
+static PetscErrorCode MSIOWriteResultsRoot(MSH5File *f, void *ctx)
 {
-  const char *version;
+  const MSResultsInfo *info = ((MSIOResults *)ctx)->info;
+  MPI_Comm             comm = ((MSIOResults *)ctx)->comm;
+  const char          *version;
   char       *options;
   PetscMPIInt size;
 
@@ -29,31 +29,6 @@ static PetscErrorCode MSIOWriteResultsRoot(MSH5File *f, MPI_Comm comm, const MSR
   PetscCall(MSH5WriteAttrInt(f, "/", "n_sims", info->n_sims));
   PetscCall(MSH5WriteAttrInt(f, "/", "jtjdiag_exact", info->jtjdiag_exact ? 1 : 0));
   PetscCall(PetscFree(options));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode MSIOWriteResultsFile(MPI_Comm comm, const char tmp[], const MSIOResults *r)
-{
-  MSH5File       f = MS_H5_FILE_INITIALIZER(tmp);
-  PetscErrorCode ierr;
-
-  PetscFunctionBegin;
-  ierr = MSH5OpenParallel(comm, tmp, PETSC_TRUE, &f);
-  if (!ierr) ierr = MSIOWriteResultsRoot(&f, comm, r->info);
-  for (PetscInt k = 0; k < r->n && !ierr; k++) {
-    const PetscScalar *a;
-    char               path[PETSC_MAX_PATH_LEN];
-    PetscInt           N, lo, hi;
-
-    PetscCall(VecGetSize(r->vecs[k], &N));
-    PetscCall(VecGetOwnershipRange(r->vecs[k], &lo, &hi));
-    PetscCall(PetscSNPrintf(path, sizeof(path), "/%s", r->names[k]));
-    PetscCall(VecGetArrayRead(r->vecs[k], &a));
-    ierr = MSH5WriteRealCollective(&f, path, N, lo, hi, a);
-    PetscCall(VecRestoreArrayRead(r->vecs[k], &a));
-  }
-  PetscCall(MSH5Close(&f));
-  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -82,7 +57,7 @@ static PetscErrorCode MSIOWriteResultsFile(MPI_Comm comm, const char tmp[], cons
 @*/
 PetscErrorCode MSResultsWrite(MPI_Comm comm, const char file[], const MSResultsInfo *info, PetscInt n, const char *const names[], const Vec vecs[])
 {
-  MSIOResults r = {info, n, names, vecs};
+  MSIOResults r = {comm, info};
   char        tmp[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
@@ -92,6 +67,6 @@ PetscErrorCode MSResultsWrite(MPI_Comm comm, const char file[], const MSResultsI
   for (PetscInt k = 0; k < n; k++) PetscCheck(names[k] && vecs[k], comm, PETSC_ERR_ARG_NULL, "MSResultsWrite: vector %" PetscInt_FMT " or its name is NULL", k);
   PetscCall(MSOutputCheck(comm, file, PETSC_TRUE, 0, NULL));
   PetscCall(MSIOTemporaryName(comm, file, tmp, sizeof(tmp)));
-  PetscCall(MSIOFinish(comm, MSIOWriteResultsFile(comm, tmp, &r), tmp, file));
+  PetscCall(MSIOFinish(comm, MSH5WriteVecs(comm, tmp, PETSC_TRUE, MSIOWriteResultsRoot, &r, n, names, vecs), tmp, file));
   PetscFunctionReturn(0);
 }
