@@ -79,6 +79,7 @@ static PetscErrorCode Sweep(int argc, char **argv)
   PetscBool                resume, retry, help;
   PetscMPIInt              rank;
   PetscErrorCode           ierr = 0;
+  char                     name[64];
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
@@ -104,6 +105,8 @@ static PetscErrorCode Sweep(int argc, char **argv)
   s.example = example;
   PetscCall(MSFarmCreate(PETSC_COMM_WORLD, &farm));
   PetscCall(example->setup(farm, n, &s.ctx));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s n=%" PetscInt_FMT, example->name, n));
+  PetscCall(MSFarmSetName(farm, name));
   if (output) PetscCall(MSOutputCheck(PETSC_COMM_WORLD, output, PETSC_FALSE, 0, NULL));
   if (output) PetscCall(MSFarmSetOutputFile(farm, output));
   PetscCall(MSFarmSetResume(farm, resume, retry));

@@ -27,7 +27,7 @@ struct _p_MSFarm {
   MSFarmSchedule     schedule;
   PetscInt           chunk; /* 0: automatic */
   uint64_t           seed;
-  char              *output, *record;
+  char              *output, *record, *name; /* name: what defines the sweep, recorded in the output */
   PetscBool          resume, retry_failed, progress;
   MSFarmResultFn     result_fn;
   void              *result_ctx;
@@ -47,7 +47,10 @@ typedef struct {
 } MSFarmRecord;
 
 typedef struct {
-  hid_t file, results, status;
+  hid_t       file, results, status; /* -1 when not open */
+  H5E_auto2_t saved_func;            /* HDF5's error printer, silenced while the file is in use */
+  void       *saved_data;
+  PetscBool   silenced;
 } MSFarmH5;
 
 typedef struct {
@@ -106,6 +109,7 @@ PETSC_INTERN PetscErrorCode MSFarmH5ReadResults(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmH5ReadFailures(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmH5WriteRecords(MSFarmRun *, const MSFarmRecord *, PetscInt);
 PETSC_INTERN PetscErrorCode MSFarmH5Close(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmH5Abandon(MSFarmRun *);
 
 PETSC_INTERN PetscErrorCode MSFarmProgressBegin(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmProgressUpdate(MSFarmRun *, PetscBool);
