@@ -45,7 +45,7 @@ static PetscErrorCode PrintHelp(void)
 
 PetscErrorCode MSAppSweepWriteCurve(const char *output, PetscInt n, const PetscScalar *x, const PetscScalar *y, const PetscScalar *err)
 {
-  hid_t       file, group, space, dset;
+  hid_t       file, group, space, dset, ocpl, dcpl;
   hsize_t     dims[1] = {(hsize_t)n};
   const char *names[] = {"x", "y", "stderr"};
   const PetscScalar *data[] = {x, y, err};
@@ -54,16 +54,21 @@ PetscErrorCode MSAppSweepWriteCurve(const char *output, PetscInt n, const PetscS
   if (!output) PetscFunctionReturn(0);
   PetscCheck((file = H5Fopen(output, H5F_ACC_RDWR, H5P_DEFAULT)) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot reopen %s to add the curve", output);
   if (H5Lexists(file, "curve", H5P_DEFAULT) > 0) H5Ldelete(file, "curve", H5P_DEFAULT);
-  group = H5Gcreate2(file, "curve", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  ocpl  = H5Pcreate(H5P_GROUP_CREATE); /* no time stamps: identical sweeps, identical bytes */
+  dcpl  = H5Pcreate(H5P_DATASET_CREATE);
+  PetscCheck(ocpl >= 0 && dcpl >= 0 && H5Pset_obj_track_times(ocpl, 0) >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "cannot prepare the /curve of %s", output);
+  group = H5Gcreate2(file, "curve", H5P_DEFAULT, ocpl, H5P_DEFAULT);
   space = H5Screate_simple(1, dims, NULL);
   for (int d = 0; d < 3; d++) {
     if (!data[d]) continue;
-    dset = H5Dcreate2(group, names[d], H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    dset = H5Dcreate2(group, names[d], H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     PetscCheck(dset >= 0 && H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[d]) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write /curve/%s to %s", names[d], output);
     H5Dclose(dset);
   }
   H5Sclose(space);
   H5Gclose(group);
+  H5Pclose(ocpl);
+  H5Pclose(dcpl);
   PetscCheck(H5Fclose(file) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot close %s", output);
   PetscFunctionReturn(0);
 }
