@@ -47,7 +47,8 @@ static PetscErrorCode MSIOWriteResultsRoot(MSH5File *f, void *ctx)
 
   Notes:
   Root attributes: format ("metasim-results"), format_version, metasim_version, n_ranks, options
-  (every PETSc option set), command, problem, kind, n_sims, jtjdiag_exact. Writes "FILE.tmp-XXXXXX"
+  (every PETSc option set), command, problem, kind, n_sims, jtjdiag_exact. A vector with a NaN or
+  Inf is an error that names its dataset and entry, and nothing is written. Writes "FILE.tmp-XXXXXX"
   with MPI-IO and renames it on rank 0 after every rank closed it; on any failure the temporary
   file is removed and every rank returns the error. See docs/format.md for reading it with h5py.
 
@@ -65,6 +66,12 @@ PetscErrorCode MSResultsWrite(MPI_Comm comm, const char file[], const MSResultsI
   PetscCheck(n >= 0 && (n == 0 || (names && vecs)), comm, PETSC_ERR_ARG_NULL, "MSResultsWrite: %" PetscInt_FMT " vectors need their names and vectors", n);
   PetscCheck(info->kind >= MS_META_STACK && info->kind <= MS_META_REPEAT, comm, PETSC_ERR_ARG_OUTOFRANGE, "MSResultsWrite: unknown kind %d", (int)info->kind);
   for (PetscInt k = 0; k < n; k++) PetscCheck(names[k] && vecs[k], comm, PETSC_ERR_ARG_NULL, "MSResultsWrite: vector %" PetscInt_FMT " or its name is NULL", k);
+  for (PetscInt k = 0; k < n; k++) { /* a result that is not finite is an error, and no file appears */
+    char what[PETSC_MAX_PATH_LEN];
+
+    PetscCall(PetscSNPrintf(what, sizeof(what), "result /%s (so %s was not written)", names[k], file));
+    PetscCall(MSVecCheckFinite(vecs[k], what));
+  }
   PetscCall(MSOutputCheck(comm, file, PETSC_TRUE, 0, NULL));
   PetscCall(MSIOTemporaryName(comm, file, tmp, sizeof(tmp)));
   PetscCall(MSIOFinish(comm, MSH5WriteVecs(comm, tmp, PETSC_TRUE, MSIOWriteResultsRoot, &r, n, names, vecs), tmp, file));
