@@ -46,7 +46,7 @@ static PetscErrorCode PrintHelp(void)
 
 PetscErrorCode MSAppSweepWriteCurve(const char *output, PetscInt n, const PetscScalar *x, const PetscScalar *y, const PetscScalar *err)
 {
-  hid_t       file, group, space, dset;
+  hid_t       file, group, space, dset, ocpl, dcpl;
   hsize_t     dims[1] = {(hsize_t)n};
   const char *names[] = {"x", "y", "stderr"};
   const PetscScalar *data[] = {x, y, err};
@@ -55,16 +55,21 @@ PetscErrorCode MSAppSweepWriteCurve(const char *output, PetscInt n, const PetscS
   if (!output) PetscFunctionReturn(0);
   PetscCheck((file = H5Fopen(output, H5F_ACC_RDWR, H5P_DEFAULT)) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot reopen %s to add the curve", output);
   if (H5Lexists(file, "curve", H5P_DEFAULT) > 0) H5Ldelete(file, "curve", H5P_DEFAULT);
-  group = H5Gcreate2(file, "curve", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  ocpl  = H5Pcreate(H5P_GROUP_CREATE); /* no time stamps: identical sweeps, identical bytes */
+  dcpl  = H5Pcreate(H5P_DATASET_CREATE);
+  PetscCheck(ocpl >= 0 && dcpl >= 0 && H5Pset_obj_track_times(ocpl, 0) >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "cannot prepare the /curve of %s", output);
+  group = H5Gcreate2(file, "curve", H5P_DEFAULT, ocpl, H5P_DEFAULT);
   space = H5Screate_simple(1, dims, NULL);
   for (int d = 0; d < 3; d++) {
     if (!data[d]) continue;
-    dset = H5Dcreate2(group, names[d], H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    dset = H5Dcreate2(group, names[d], H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     PetscCheck(dset >= 0 && H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[d]) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write /curve/%s to %s", names[d], output);
     H5Dclose(dset);
   }
   H5Sclose(space);
   H5Gclose(group);
+  H5Pclose(ocpl);
+  H5Pclose(dcpl);
   PetscCheck(H5Fclose(file) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot close %s", output);
   PetscFunctionReturn(0);
 }
@@ -80,6 +85,7 @@ static PetscErrorCode Sweep(int argc, char **argv)
   PetscBool                resume, retry, help, quiet;
   PetscMPIInt              rank;
   PetscErrorCode           ierr = 0;
+  char                     name[64];
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
@@ -106,6 +112,8 @@ static PetscErrorCode Sweep(int argc, char **argv)
   s.example = example;
   PetscCall(MSFarmCreate(PETSC_COMM_WORLD, &farm));
   PetscCall(example->setup(farm, n, &s.ctx));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s n=%" PetscInt_FMT, example->name, n));
+  PetscCall(MSFarmSetName(farm, name));
   if (output) PetscCall(MSOutputCheck(PETSC_COMM_WORLD, output, PETSC_FALSE, 0, NULL));
   if (output) PetscCall(MSFarmSetOutputFile(farm, output));
   PetscCall(MSFarmSetResume(farm, resume, retry));

@@ -146,6 +146,7 @@ PETSC_EXTERN PetscErrorCode MSFarmSetCounter(MSFarm, MSFarmCounter);
 PETSC_EXTERN PetscErrorCode MSFarmGetCounter(MSFarm, MSFarmCounter *);
 PETSC_EXTERN PetscErrorCode MSFarmSetSeed(MSFarm, uint64_t);
 PETSC_EXTERN PetscErrorCode MSFarmSetOutputFile(MSFarm, const char[]);
+PETSC_EXTERN PetscErrorCode MSFarmSetName(MSFarm, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetResume(MSFarm, PetscBool, PetscBool);
 PETSC_EXTERN PetscErrorCode MSFarmSetProgress(MSFarm, PetscBool);
 PETSC_EXTERN PetscErrorCode MSFarmSetRecordFile(MSFarm, const char[]);

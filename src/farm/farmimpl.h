@@ -28,7 +28,7 @@ struct _p_MSFarm {
   PetscInt           chunk; /* 0: automatic */
   MSFarmCounter      counter;
   uint64_t           seed;
-  char              *output, *record;
+  char              *output, *record, *name; /* name: what defines the sweep, recorded in the output */
   PetscBool          resume, retry_failed, progress;
   MSFarmResultFn     result_fn;
   void              *result_ctx;
@@ -48,9 +48,10 @@ typedef struct {
 } MSFarmRecord;
 
 typedef struct {
-  hid_t       file, results, status;
-  H5E_auto2_t saved_func; /* HDF5's error printer, off while the file is open */
+  hid_t       file, results, status; /* -1 when not open */
+  H5E_auto2_t saved_func;            /* HDF5's error printer, silenced while the file is in use */
   void       *saved_data;
+  PetscBool   silenced;
 } MSFarmH5;
 
 typedef struct {
@@ -120,6 +121,7 @@ PETSC_INTERN PetscErrorCode MSFarmH5ReadResults(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmH5ReadFailures(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmH5WriteRecords(MSFarmRun *, const MSFarmRecord *, PetscInt);
 PETSC_INTERN PetscErrorCode MSFarmH5Close(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmH5Abandon(MSFarmRun *);
 
 PETSC_INTERN PetscErrorCode MSFarmProgressBegin(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmProgressUpdate(MSFarmRun *, PetscBool);

@@ -201,14 +201,18 @@ PETSC_INTERN PetscErrorCode MSH5ReadIndices(MSH5File *f, const char path[], Pets
 /* Creates a dataset, and any missing parent groups. */
 static PetscErrorCode MSH5CreateDataset(MSH5File *f, const char path[], hid_t type, hid_t space, hid_t *dset)
 {
-  hid_t lcpl;
+  hid_t lcpl, dcpl;
 
   PetscFunctionBegin;
   lcpl = H5Pcreate(H5P_LINK_CREATE);
   MSH5Call(lcpl, f->name, path, "create a link list");
   MSH5Call(H5Pset_create_intermediate_group(lcpl, 1), f->name, path, "request parent groups");
-  *dset = H5Dcreate2(f->id, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  MSH5Call(dcpl, f->name, path, "create a dataset creation list");
+  MSH5Call(H5Pset_obj_track_times(dcpl, 0), f->name, path, "turn off time stamps"); /* identical runs, identical bytes */
+  *dset = H5Dcreate2(f->id, path, type, space, lcpl, dcpl, H5P_DEFAULT);
   MSH5Call(*dset, f->name, path, "create the dataset");
+  MSH5Call(H5Pclose(dcpl), f->name, path, "close a dataset creation list");
   MSH5Call(H5Pclose(lcpl), f->name, path, "close a link list");
   PetscFunctionReturn(0);
 }
@@ -279,13 +283,17 @@ PETSC_INTERN PetscErrorCode MSH5WriteRealCollective(MSH5File *f, const char path
 /* Creates a group and any missing parents. */
 PETSC_INTERN PetscErrorCode MSH5CreateGroup(MSH5File *f, const char path[])
 {
-  hid_t lcpl, group;
+  hid_t lcpl, gcpl, group;
 
   PetscFunctionBegin;
   lcpl = H5Pcreate(H5P_LINK_CREATE);
   MSH5Call(lcpl, f->name, path, "create a link list");
   MSH5Call(H5Pset_create_intermediate_group(lcpl, 1), f->name, path, "request parent groups");
-  group = H5Gcreate2(f->id, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  MSH5Call(gcpl, f->name, path, "create a group creation list");
+  MSH5Call(H5Pset_obj_track_times(gcpl, 0), f->name, path, "turn off time stamps");
+  group = H5Gcreate2(f->id, path, lcpl, gcpl, H5P_DEFAULT);
+  MSH5Call(H5Pclose(gcpl), f->name, path, "close a group creation list");
   MSH5Call(group, f->name, path, "create the group");
   MSH5Call(H5Gclose(group), f->name, path, "close the group");
   MSH5Call(H5Pclose(lcpl), f->name, path, "close a link list");

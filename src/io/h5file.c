@@ -40,11 +40,25 @@ PETSC_INTERN PetscErrorCode MSH5OpenRead(const char file[], MSH5File *f)
   PetscFunctionReturn(0);
 }
 
-PETSC_INTERN PetscErrorCode MSH5CreateSerial(const char file[], MSH5File *f)
+/* A file creation list without time stamps on the root group: identical runs, identical bytes. */
+static PetscErrorCode MSH5CreateList(const char file[], hid_t *fcpl)
 {
   PetscFunctionBegin;
+  *fcpl = H5Pcreate(H5P_FILE_CREATE);
+  MSH5Call(*fcpl, file, "/", "create a file creation list");
+  MSH5Call(H5Pset_obj_track_times(*fcpl, 0), file, "/", "turn off time stamps");
+  PetscFunctionReturn(0);
+}
+
+PETSC_INTERN PetscErrorCode MSH5CreateSerial(const char file[], MSH5File *f)
+{
+  hid_t fcpl;
+
+  PetscFunctionBegin;
   PetscCall(MSH5Begin(file, f));
-  f->id = H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  PetscCall(MSH5CreateList(file, &fcpl));
+  f->id = H5Fcreate(file, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  MSH5Call(H5Pclose(fcpl), file, "/", "close a file creation list");
   PetscCheck(f->id >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot create (is the directory writable?)", file);
   PetscFunctionReturn(0);
 }
@@ -61,15 +75,17 @@ PETSC_INTERN PetscErrorCode MSH5OpenWriteSerial(const char file[], MSH5File *f)
 /* Creates (or opens an existing) file for writing with MPI-IO on every rank of comm. */
 PETSC_INTERN PetscErrorCode MSH5OpenParallel(MPI_Comm comm, const char file[], PetscBool create, MSH5File *f)
 {
-  hid_t fapl;
+  hid_t fapl, fcpl;
 
   PetscFunctionBegin;
   PetscCall(MSH5Begin(file, f));
   fapl = H5Pcreate(H5P_FILE_ACCESS);
   MSH5Call(fapl, file, "/", "create a file access list");
   MSH5Call(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), file, "/", "select MPI-IO");
-  f->id = create ? H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : H5Fopen(file, H5F_ACC_RDWR, fapl);
+  PetscCall(MSH5CreateList(file, &fcpl));
+  f->id = create ? H5Fcreate(file, H5F_ACC_TRUNC, fcpl, fapl) : H5Fopen(file, H5F_ACC_RDWR, fapl);
   MSH5Call(H5Pclose(fapl), file, "/", "close a file access list");
+  MSH5Call(H5Pclose(fcpl), file, "/", "close a file creation list");
   PetscCheck(f->id >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot %s for parallel writing (is the directory writable?)", file, create ? "create" : "open");
   PetscFunctionReturn(0);
 }

@@ -55,6 +55,17 @@ PETSC_INTERN PetscErrorCode MSH5WriteReal(MSH5File *, const char[], PetscInt, co
 PETSC_INTERN PetscErrorCode MSH5WriteIndices(MSH5File *, const char[], PetscInt, const PetscInt[]);
 PETSC_INTERN PetscErrorCode MSH5WriteRealCollective(MSH5File *, const char[], PetscInt, PetscInt, PetscInt, const PetscScalar[]);
 PETSC_INTERN PetscErrorCode MSH5CreateGroup(MSH5File *, const char[]);
+/* Collective: opens (or creates) file with MPI-IO, runs root on it (may be NULL), writes the
+   vectors as /names[k], agreeing on failure after each step, and closes it on every rank. */
+/* HDF5's own bytes in a file besides the data: superblock, object headers, attributes (generous). */
+#define MS_H5_OVERHEAD_BYTES 65536
+/* A disk without room for bytes more in file's directory is refused before HDF5 writes a byte:
+   HDF5 1.10 cannot close a file whose superblock it cannot write. */
+PETSC_INTERN PetscErrorCode MSH5CheckSpace(const char[], size_t);
+/* Closes a temporary file written by one rank; after an error (*err, e.g. a full disk) it first
+   empties the abandoned file so that HDF5's closing flush has room. Keeps the first error in *err. */
+PETSC_INTERN PetscErrorCode MSH5CloseTemporary(MSH5File *, PetscErrorCode *);
+PETSC_INTERN PetscErrorCode MSH5WriteVecs(MPI_Comm, const char[], PetscBool, MSH5Fn, void *, PetscInt, const char *const[], const Vec[]);
 
 PETSC_INTERN PetscErrorCode MSH5ReadAttrInt(MSH5File *, const char[], const char[], PetscInt *);
 PETSC_INTERN PetscErrorCode MSH5ReadAttrReal(MSH5File *, const char[], const char[], PetscScalar *);

@@ -318,34 +318,11 @@ static PetscErrorCode MSIOWriterTurn(MSProblemWriter w, const char tmp[], PetscB
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
-  ierr = first ? MSH5CreateSerial(tmp, &f) : MSH5OpenWriteSerial(tmp, &f);
+  ierr = MSH5CheckSpace(tmp, MS_H5_OVERHEAD_BYTES);
+  if (!ierr) ierr = first ? MSH5CreateSerial(tmp, &f) : MSH5OpenWriteSerial(tmp, &f);
   if (!ierr && first) ierr = MSIOWriteRoot(&f, w, n_data);
   if (!ierr) ierr = MSIOWriteEntries(&f, w);
-  PetscCall(MSH5Close(&f));
-  PetscCall(ierr);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode MSIOWriterVectors(MSProblemWriter w, const char tmp[])
-{
-  MSH5File       f = MS_H5_FILE_INITIALIZER(tmp);
-  PetscErrorCode ierr;
-
-  PetscFunctionBegin;
-  ierr = MSH5OpenParallel(w->comm, tmp, PETSC_FALSE, &f);
-  for (PetscInt k = 0; k < w->n_vecs && !ierr; k++) {
-    const PetscScalar *a;
-    char               path[PETSC_MAX_PATH_LEN];
-    PetscInt           N, lo, hi;
-
-    PetscCall(VecGetSize(w->vecs[k], &N));
-    PetscCall(VecGetOwnershipRange(w->vecs[k], &lo, &hi));
-    PetscCall(PetscSNPrintf(path, sizeof(path), "%s%s", w->vec_names[k][0] == '/' ? "" : "/", w->vec_names[k]));
-    PetscCall(VecGetArrayRead(w->vecs[k], &a));
-    ierr = MSH5WriteRealCollective(&f, path, N, lo, hi, a);
-    PetscCall(VecRestoreArrayRead(w->vecs[k], &a));
-  }
-  PetscCall(MSH5Close(&f));
+  PetscCall(MSH5CloseTemporary(&f, &ierr));
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }
@@ -385,7 +362,7 @@ PetscErrorCode MSProblemWriterCommit(MSProblemWriter w)
     if (rank == r) ierr = turn = MSIOWriterTurn(w, tmp, r == 0 ? PETSC_TRUE : PETSC_FALSE, n_data);
     PetscCallMPI(MPI_Bcast(&turn, 1, MPI_INT, r, w->comm)); /* the next rank's turn starts after this one ends */
   }
-  if (!turn) ierr = MSIOWriterVectors(w, tmp);
+  if (!turn) ierr = MSH5WriteVecs(w->comm, tmp, PETSC_FALSE, NULL, NULL, w->n_vecs, (const char *const *)w->vec_names, w->vecs);
   PetscCall(MSIOFinish(w->comm, ierr, tmp, w->file));
   PetscFunctionReturn(0);
 }

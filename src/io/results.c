@@ -2,15 +2,15 @@
 #include "io/ioformat.h"
 
 typedef struct {
+  MPI_Comm             comm;
   const MSResultsInfo *info;
-  PetscInt             n;
-  const char *const   *names;
-  const Vec           *vecs;
 } MSIOResults;
 
-static PetscErrorCode MSIOWriteResultsRoot(MSH5File *f, MPI_Comm comm, const MSResultsInfo *info)
+static PetscErrorCode MSIOWriteResultsRoot(MSH5File *f, void *ctx)
 {
-  const char *version;
+  const MSResultsInfo *info = ((MSIOResults *)ctx)->info;
+  MPI_Comm             comm = ((MSIOResults *)ctx)->comm;
+  const char          *version;
   char       *options;
   PetscMPIInt size;
 
@@ -32,31 +32,6 @@ static PetscErrorCode MSIOWriteResultsRoot(MSH5File *f, MPI_Comm comm, const MSR
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode MSIOWriteResultsFile(MPI_Comm comm, const char tmp[], const MSIOResults *r)
-{
-  MSH5File       f = MS_H5_FILE_INITIALIZER(tmp);
-  PetscErrorCode ierr;
-
-  PetscFunctionBegin;
-  ierr = MSH5OpenParallel(comm, tmp, PETSC_TRUE, &f);
-  if (!ierr) ierr = MSIOWriteResultsRoot(&f, comm, r->info);
-  for (PetscInt k = 0; k < r->n && !ierr; k++) {
-    const PetscScalar *a;
-    char               path[PETSC_MAX_PATH_LEN];
-    PetscInt           N, lo, hi;
-
-    PetscCall(VecGetSize(r->vecs[k], &N));
-    PetscCall(VecGetOwnershipRange(r->vecs[k], &lo, &hi));
-    PetscCall(PetscSNPrintf(path, sizeof(path), "/%s", r->names[k]));
-    PetscCall(VecGetArrayRead(r->vecs[k], &a));
-    ierr = MSH5WriteRealCollective(&f, path, N, lo, hi, a);
-    PetscCall(VecRestoreArrayRead(r->vecs[k], &a));
-  }
-  PetscCall(MSH5Close(&f));
-  PetscCall(ierr);
-  PetscFunctionReturn(0);
-}
-
 /*@C
   MSResultsWrite - writes named result vectors (dpred, Jvec, Jtvec, JtJdiag, ...) to an HDF5 file
 
@@ -72,7 +47,8 @@ static PetscErrorCode MSIOWriteResultsFile(MPI_Comm comm, const char tmp[], cons
 
   Notes:
   Root attributes: format ("metasim-results"), format_version, metasim_version, n_ranks, options
-  (every PETSc option set), command, problem, kind, n_sims, jtjdiag_exact. Writes "FILE.tmp-XXXXXX"
+  (every PETSc option set), command, problem, kind, n_sims, jtjdiag_exact. A vector with a NaN or
+  Inf is an error that names its dataset and entry, and nothing is written. Writes "FILE.tmp-XXXXXX"
   with MPI-IO and renames it on rank 0 after every rank closed it; on any failure the temporary
   file is removed and every rank returns the error. See docs/format.md for reading it with h5py.
 
@@ -82,7 +58,7 @@ static PetscErrorCode MSIOWriteResultsFile(MPI_Comm comm, const char tmp[], cons
 @*/
 PetscErrorCode MSResultsWrite(MPI_Comm comm, const char file[], const MSResultsInfo *info, PetscInt n, const char *const names[], const Vec vecs[])
 {
-  MSIOResults r = {info, n, names, vecs};
+  MSIOResults r = {comm, info};
   char        tmp[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
@@ -90,8 +66,14 @@ PetscErrorCode MSResultsWrite(MPI_Comm comm, const char file[], const MSResultsI
   PetscCheck(n >= 0 && (n == 0 || (names && vecs)), comm, PETSC_ERR_ARG_NULL, "MSResultsWrite: %" PetscInt_FMT " vectors need their names and vectors", n);
   PetscCheck(info->kind >= MS_META_STACK && info->kind <= MS_META_REPEAT, comm, PETSC_ERR_ARG_OUTOFRANGE, "MSResultsWrite: unknown kind %d", (int)info->kind);
   for (PetscInt k = 0; k < n; k++) PetscCheck(names[k] && vecs[k], comm, PETSC_ERR_ARG_NULL, "MSResultsWrite: vector %" PetscInt_FMT " or its name is NULL", k);
+  for (PetscInt k = 0; k < n; k++) { /* a result that is not finite is an error, and no file appears */
+    char what[PETSC_MAX_PATH_LEN];
+
+    PetscCall(PetscSNPrintf(what, sizeof(what), "result /%s (so %s was not written)", names[k], file));
+    PetscCall(MSVecCheckFinite(vecs[k], what));
+  }
   PetscCall(MSOutputCheck(comm, file, PETSC_TRUE, 0, NULL));
   PetscCall(MSIOTemporaryName(comm, file, tmp, sizeof(tmp)));
-  PetscCall(MSIOFinish(comm, MSIOWriteResultsFile(comm, tmp, &r), tmp, file));
+  PetscCall(MSIOFinish(comm, MSH5WriteVecs(comm, tmp, PETSC_TRUE, MSIOWriteResultsRoot, &r, n, names, vecs), tmp, file));
   PetscFunctionReturn(0);
 }

@@ -335,6 +335,36 @@ PetscErrorCode MSFarmSetOutputFile(MSFarm farm, const char filename[])
 }
 
 /*@C
+  MSFarmSetName - names what defines the sweep beyond its sizes and seed (its kind and parameters)
+
+  Logically Collective
+
+  Input Parameters:
++ farm - the farm
+- name - e.g. "lif n=100" (at most 255 characters), or NULL
+
+  Notes:
+  Recorded in the output file as the root attribute "sweep"; `-farm_resume` refuses a file whose
+  sweep differs (also the number of tasks, output size, seed and a checksum of the task inputs),
+  naming the first difference.
+
+  Level: intermediate
+
+.seealso: `MSFarmSetOutputFile()`, `MSFarmSetResume()`
+@*/
+PetscErrorCode MSFarmSetName(MSFarm farm, const char name[])
+{
+  size_t len;
+
+  PetscFunctionBegin;
+  PetscCall(MSFarmCheckNotSetUp(farm, "MSFarmSetName"));
+  PetscCall(PetscStrlen(name, &len));
+  PetscCheck(len < MS_FARM_MESSAGE_LEN, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarmSetName: the name has %zu characters, more than %d", len, MS_FARM_MESSAGE_LEN - 1);
+  PetscCall(MSFarmSetString(farm, &farm->name, name));
+  PetscFunctionReturn(0);
+}
+
+/*@C
   MSFarmSetResume - continues an existing output file instead of creating one
 
   Logically Collective
@@ -349,8 +379,9 @@ PetscErrorCode MSFarmSetOutputFile(MSFarm farm, const char filename[])
 - -farm_retry_failed - retry failed tasks
 
   Notes:
-  The file must come from the same sweep: same number of tasks, output size and seed, else the
-  map fails and the file is left untouched.
+  The file must come from the same sweep: same name (`MSFarmSetName()`), number of tasks, output
+  size, seed and task inputs, else the map fails naming the first difference, and the file is
+  left untouched.
 
   Level: beginner
 
@@ -653,6 +684,7 @@ PetscErrorCode MSFarmDestroy(MSFarm *farm)
   }
   PetscCall(PetscFree((*farm)->output));
   PetscCall(PetscFree((*farm)->record));
+  PetscCall(PetscFree((*farm)->name));
   PetscCall(PetscFree((*farm)->failed));
   PetscCall(PetscFree((*farm)->messages));
   PetscCall(MSHeaderFinalize(&(*farm)->hdr));

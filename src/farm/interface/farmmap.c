@@ -35,16 +35,16 @@ static PetscErrorCode MSFarmOpenOutputs(MSFarmRun *run, MSFarmResults where, Pet
     run->results = results;
     for (size_t k = 0; k < (size_t)farm->n_tasks * farm->out_size; k++) run->results[k] = NAN;
   }
+  if (farm->record) { /* first: a record that cannot be opened leaves no results file behind */
+    run->record = fopen(farm->record, farm->resume || farm->retry_failed ? "a" : "w");
+    PetscCheck(run->record, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "MSFarm: cannot open the record file %s for writing", farm->record);
+  }
   if (farm->output) {
     PetscCall(MSFarmH5Open(run));
     if (farm->resume || farm->retry_failed) {
       PetscCall(MSFarmH5ReadFailures(run));
       if (run->results) PetscCall(MSFarmH5ReadResults(run));
     }
-  }
-  if (farm->record) {
-    run->record = fopen(farm->record, farm->resume || farm->retry_failed ? "a" : "w");
-    PetscCheck(run->record, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "MSFarm: cannot open the record file %s for writing", farm->record);
   }
   PetscFunctionReturn(0);
 }
@@ -232,7 +232,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   run.farm    = farm;
   run.fn      = fn;
   run.ctx     = ctx;
-  run.h5.file = -1;
+  run.h5.file = run.h5.results = run.h5.status = -1;
   PetscCallMPI(MPI_Comm_dup(farm->hdr.comm, &run.comm));
   PetscCallMPI(MPI_Comm_rank(run.comm, &run.rank));
   PetscCallMPI(MPI_Comm_size(run.comm, &run.size));
@@ -249,7 +249,8 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   if (run.rank == 0) ierr = MSFarmOpenOutputs(&run, where, results);
   PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, run.comm));
   if (ierr) { /* every rank leaves cleanly; rank 0 printed why */
-    if (run.h5.file >= 0) H5Fclose(run.h5.file);
+    PetscCall(MSFarmH5Abandon(&run));
+    if (run.record) (void)fclose(run.record);
     PetscCall(PetscFree(run.status));
     PetscCall(PetscFree(run.new_failed));
     PetscCall(PetscFree(run.new_messages));
@@ -266,10 +267,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   PetscCall(MSFarmScheduleEnd(&run));
   PetscCall(MSFarmProgressEnd(&run));
   PetscCallMPI(MPI_Bcast(&run.h5_error, 1, MPI_INT, 0, run.comm));
-  if (run.h5_error && run.rank == 0) {
-    H5Fclose(run.h5.file); /* what was written stays valid for --resume */
-    run.h5.file = -1;
-  }
+  if (run.h5_error && run.rank == 0) PetscCall(MSFarmH5Abandon(&run)); /* what was written stays valid for --resume */
   PetscCall(MSIOAgree(farm->hdr.comm, run.h5_error)); /* the tasks whose status is done in the file are kept */
 
   PetscCall(MSFarmAgreeFailures(&run));
