@@ -7,6 +7,7 @@ static const char help[] = "DC resistivity benchmark: MSSimDpred per source agai
                            "  -dcr_ksp_type, -dcr_pc_type, ...  solver for both (defaults: MSSIMDCR's)\n";
 
 #include <metasim.h>
+#include "benchhelp.h"
 
 /* A grid of n x n x n/2 cells on [-1, 1]^2 x [-1, 0], with pole sources along the x axis and 8
    pole receivers per source on a ring of radius 0.5 around it. */
@@ -160,6 +161,7 @@ int main(int argc, char **argv)
   PetscInt  sizes[16] = {16, 24, 32, 48, 64}, nsizes = 16, nsrc = 4, reps = 5;
   PetscBool set;
 
+  if (MSBenchWantsHelp(argc, argv, help)) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-n", sizes, &nsizes, &set));
   if (!set) nsizes = 5;

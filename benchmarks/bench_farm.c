@@ -12,6 +12,12 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <time.h>
 #include <metasim.h>
+#include "benchhelp.h"
+
+static const char usage[] = "MSFarm overhead and parallel efficiency against task duration (JSON lines)\n"
+                            "usage: mpiexec -n P bench_farm [-farm_schedule dynamic] [-farm_chunk c] [-farm_counter auto]\n"
+                            "                               [-work 0.2] [-reps r] [-mixed [-mixed_n 600]]\n"
+                            "  -mixed: 20 ms tasks with every 100th 1 s, efficiency against the ideal dynamic schedule\n";
 
 #define MIXED_SHORT_S 0.02
 #define MIXED_LONG_S  1.0
@@ -167,6 +173,7 @@ int main(int argc, char **argv)
   PetscBool      mixed = PETSC_FALSE;
 
   PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE; /* as the metasim command: the farm's counter thread */
+  if (MSBenchWantsHelp(argc, argv, usage)) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, "MSFarm overhead and efficiency benchmark"));
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));

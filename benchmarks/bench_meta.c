@@ -6,10 +6,14 @@
    the same problem, interleaved with the default one, and reports the ratio.
    Prints one JSON object per (case, maps). Run at several rank counts with mpiexec. */
 #include <metasim.h>
+#include "benchhelp.h"
 #include <petscblaslapack.h>
 #include <petsctime.h>
 
-static const char help[] = "MSMeta benchmark: -case a|b|c|all -maps identity|window|both -reps N [-reproducible]\n";
+static const char help[] = "MSMeta overhead against a plain loop and the memory floor (JSON, one object per case and maps)\n"
+                           "usage: mpiexec -n P bench_meta [-case a|b|c|all] [-maps identity|window|both] [-reps 21] [-reproducible]\n"
+                           "  cases: (a) 8 x 2000 x 2000, (b) 64 x 100 x 500, (c) 64 x 20 x 100 (simulations x data x model)\n"
+                           "  -reproducible: also time -meta_reproducible side by side and report the ratio\n";
 
 typedef struct {
   const char *name;
@@ -304,6 +308,7 @@ int main(int argc, char **argv)
   PetscInt  reps     = 21;
   PetscBool with_repro = PETSC_FALSE;
 
+  if (MSBenchWantsHelp(argc, argv, help)) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-case", which, sizeof(which), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-maps", maps, sizeof(maps), NULL));

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <metasim.h>
+#include "benchhelp.h"
+
+static const char usage[] = "ping-pong latency and bandwidth between ranks 0 and 1, 8 B to 4 MiB (JSON lines)\n"
+                            "usage: mpiexec -n 2 bench_pingpong [-reps 200]\n";
 
 static int CompareDouble(const void *a, const void *b)
 {
@@ -24,6 +28,7 @@ int main(int argc, char **argv)
   double     *t;
   const int   sizes[] = {8, 64, 1024, 16384, 262144, 1048576, 4194304}, max_bytes = 4194304;
 
+  if (MSBenchWantsHelp(argc, argv, usage)) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, "ping-pong latency and bandwidth between ranks 0 and 1"));
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));

@@ -5,6 +5,7 @@
    rank, per operation), peak RSS per rank, the hosts the ranks ran on, and the problem's sizes and
    communication volume, which the report's latency-bandwidth model reads. */
 #include <metasim.h>
+#include "benchhelp.h"
 #include <petsctime.h>
 #include <sys/resource.h>
 
@@ -402,6 +403,7 @@ int main(int argc, char **argv)
   PetscMPIInt  size;
   PetscBool    is_file, is_farm, known;
 
+  if (MSBenchWantsHelp(argc, argv, help)) return 0;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscLogDefaultBegin()); /* the per-phase times come from the log events */
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));

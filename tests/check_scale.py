@@ -133,6 +133,16 @@ check(before is None or open(keep).read() == before, "a refused --out keeps its 
 p = subprocess.run([metasim, "scale", "--help"], capture_output=True, text=True)
 check(p.returncode == 0 and "--mode" in p.stdout, "scale --help exits 0")
 
+# Each benchmark's --help prints its own usage and exits 0 without running anything.
+benchdir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(metasim))), "benchmarks")
+for name in sorted(os.listdir(benchdir)):
+    prog = os.path.join(benchdir, name)
+    if not name.startswith("bench_") or "." in name or not os.access(prog, os.X_OK):
+        continue
+    p = subprocess.run([prog, "--help"], capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0 and p.stdout.strip() and "{" not in p.stdout and "PETSc" not in p.stdout,
+          f"{name} --help: its own usage, exit 0, nothing run ({p.returncode}, {p.stdout[:80]!r})")
+
 if failures:
     print(f"{len(failures)} check(s) failed")
     sys.exit(1)

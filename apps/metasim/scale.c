@@ -36,7 +36,7 @@ static const char MSAppScaleHelp[] =
   "                    `metasim scale --report OUT` makes the table and plots\n"
   "  --report DIR      only (re)make the table, plots and projection from DIR/runs.jsonl\n"
   "WORKLOAD_OPTIONS pass to the workload (e.g. -tile_cells 4000, -task_ms 20, -meta_reproducible);\n"
-  "see `metasim bench scale -help`. docs/scaling.md explains the study and the model.\n";
+  "see `bench_scale --help` (in the benchmark folder). docs/scaling.md explains the study.\n";
 
 static const char *const scale_options[] = {"--workload", "--file", "--mode", "--ranks", "--tiles", "--repeat", "--out", "--launcher", "--hostfile", "--project", "--emit", "--report"};
 static const char *const scale_flags[]   = {"--force", "--help", "-h"};
