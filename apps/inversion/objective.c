@@ -35,20 +35,14 @@ PetscErrorCode InversionObjectiveCreate(MSMeta meta, Vec d_obs, Vec W, Vec m_ref
   PetscCall(VecDuplicate(m_ref, &obj->dm));
   PetscCall(VecDuplicate(m_ref, &obj->rtr));
   if (R) {
-    PetscReal *norms;
-    PetscInt   n_model, lo, hi;
+    Mat RtR;
 
     PetscCall(PetscObjectReference((PetscObject)R));
     PetscCall(MatCreateVecs(R, NULL, &obj->r));
-    /* diag(R^T R)_j = ||column j of R||^2 */
-    PetscCall(VecGetSize(m_ref, &n_model));
-    PetscCall(PetscMalloc1(n_model, &norms));
-    PetscCall(MatGetColumnNorms(R, NORM_2, norms));
-    PetscCall(VecGetOwnershipRange(obj->rtr, &lo, &hi));
-    for (PetscInt j = lo; j < hi; j++) PetscCall(VecSetValue(obj->rtr, j, norms[j] * norms[j], INSERT_VALUES));
-    PetscCall(VecAssemblyBegin(obj->rtr));
-    PetscCall(VecAssemblyEnd(obj->rtr));
-    PetscCall(PetscFree(norms));
+    /* diag(R^T R) from the distributed product: no rank holds more than its rows */
+    PetscCall(MatTransposeMatMult(R, R, MAT_INITIAL_MATRIX, PETSC_DEFAULT, &RtR));
+    PetscCall(MatGetDiagonal(RtR, obj->rtr));
+    PetscCall(MatDestroy(&RtR));
   } else PetscCall(VecSet(obj->rtr, 1.0));
   PetscFunctionReturn(0);
 }
