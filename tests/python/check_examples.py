@@ -20,7 +20,7 @@ def number(text, label):
 
 
 ARGS = {"random_squares.py": ["2000"], "tiled_inversion.py": [], "hermitian.py": ["40"],
-        "lif_sweep.py": ["3", "30"]}
+        "lif_sweep.py": ["3", "30"], "bins_join.py": []}
 out = {}
 for script in ARGS:
     serial, parallel = run(script, 1), run(script, 3)
@@ -43,4 +43,5 @@ assert abs(number(hermitian, "trace") - trace) < 1e-9 * trace, (hermitian, trace
 assert number(hermitian, "smallest eigenvalue") > -1e-12, hermitian
 counts = [int(c) for c in re.findall(r"mV, (\d+) spikes", out["lif_sweep.py"])]
 assert len(counts) == 3 and counts[0] < counts[1] < counts[2], out["lif_sweep.py"]  # more drive, more spikes
+assert number(out["bins_join.py"], "max |curve - exact| =") < 0.2, out["bins_join.py"]  # 4 sigma
 print("examples: identical at 1 and 3 ranks, squares mean and inversion recovery as expected")
