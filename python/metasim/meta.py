@@ -72,12 +72,12 @@ class _Base:
             if jtjdiag not in _JTJDIAG:
                 raise ValueError("metasim: jtjdiag must be one of %s, got %r" % (sorted(_JTJDIAG), jtjdiag))
             check(lib.MSMetaSetJtJDiagonalMethod(self._meta, _JTJDIAG[jtjdiag]), "MSMetaSetJtJDiagonalMethod")
-        names = _lib.set_options(options)
+        names = _lib.set_options(options)  # read by SetFromOptions and SetUp (-meta_view)
         try:
             check(lib.MSMetaSetFromOptions(self._meta), "MSMetaSetFromOptions")
+            self._call(lib.MSMetaSetUp, "set-up", self._meta)
         finally:
             _lib.clear_options(names)
-        self._call(lib.MSMetaSetUp, "set-up", self._meta)
         m, d = ctypes.c_void_p(), ctypes.c_void_p()
         check(lib.MSMetaCreateVecs(self._meta, ctypes.byref(m), ctypes.byref(d)), "MSMetaCreateVecs")
         self._m, self._d = m, d

@@ -2,6 +2,7 @@
 `mpiexec -n N python3 test_meta.py`: every kind with Python and with C linear simulations against
 plain numpy, adjoint and Taylor checks, the factory building each simulation on one rank only,
 options, and an exception on one rank raised on every rank."""
+import os
 import sys
 
 import numpy as np
@@ -268,6 +269,37 @@ def test_options():
     with metasim.SumMetaSimulation(sims, maps, comm=MPI.COMM_SELF, reproducible=True) as alone:
         assert alone.dpred(m).tobytes() == d.tobytes()
         assert alone.Jtvec(m, np.ones(3)).tobytes() == g.tobytes()
+
+
+def c_stdout(fn):
+    """What fn() prints on this process's C stdout (PETSc's viewers)."""
+    import ctypes
+    import tempfile
+    libc = ctypes.CDLL(None)
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 1)
+        try:
+            result = fn()
+        finally:
+            libc.fflush(None)
+            os.dup2(saved, 1)
+            os.close(saved)
+        tmp.seek(0)
+        return result, tmp.read().decode()
+
+
+def test_meta_view_option():
+    Gs, idx = problem(4)
+    maps = [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]
+    meta, shown = c_stdout(lambda: metasim.MetaSimulation([TanhSim(G) for G in Gs], maps, options={"meta_view": None}))
+    meta.close()
+    if rank == 0:
+        assert "simulations 4, model length 12" in shown and "partition over %d rank(s)" % comm.size in shown, shown
+    meta, shown = c_stdout(lambda: metasim.MetaSimulation([TanhSim(G) for G in Gs], maps))
+    meta.close()
+    assert "partition" not in shown, shown  # the keyword's option does not outlive its object
 
 
 class FailingSim(TanhSim):
