@@ -149,7 +149,7 @@ class Pool:
                 else:
                     rng = _stream(seed, i)
                     values.append((k, fn(*x, rng=rng) if star else fn(x, rng=rng)))
-            except Exception as e:  # noqa: B902 - captured per task, the others go on
+            except (Exception, SystemExit) as e:  # noqa: B902 - captured per task, the others go on
                 values.append((k, None))
                 failures.append(self._failure(i, x, e))
         try:

@@ -363,6 +363,27 @@ def test_exception_in_repeated_simulation():
             raise AssertionError("no exception on rank %d" % rank)
 
 
+class WrongLength(TanhSim):
+    def Jvec(self, u, v, f=None):
+        return np.zeros(self.n_data + 1)
+
+
+def test_wrong_result_length():
+    Gs, idx = problem(4)
+
+    def factory(i):
+        return (WrongLength if i == 2 else TanhSim)(Gs[i]), metasim.ProjectionMap(N_MODEL, idx[i])
+
+    with metasim.MetaSimulation(factory=factory, n_sims=4) as meta:
+        try:
+            meta.Jvec(np.zeros(N_MODEL), np.ones(N_MODEL))
+        except ValueError as e:
+            assert "Jvec returned %d values, expected %d" % (Gs[2].shape[0] + 1, Gs[2].shape[0]) in str(e), str(e)
+            assert e.__cause__.index == 2
+        else:
+            raise AssertionError("a wrong result length was accepted")
+
+
 def test_bad_input():
     Gs, idx = problem(2)
     with metasim.MetaSimulation([TanhSim(G) for G in Gs], [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]) as meta:
