@@ -82,6 +82,7 @@ def check_against_numpy(meta, Gs, idx, kind, nonlinear):
     check_close("Jtvec", meta.Jtvec(m, w), J.T @ w)
     if kind != "sum":  # compose is exact for projections of stacked simulations
         check_close("getJtJdiag", meta.getJtJdiag(m, W=W), ((W[:, None] * J) ** 2).sum(axis=0))
+        check_close("getJtJdiag, W a diagonal matrix", meta.getJtJdiag(m, W=np.diag(W)), ((W[:, None] * J) ** 2).sum(axis=0))
     d_obs = rng.standard_normal(J.shape[0])
     phi, grad = meta.misfit(m, d_obs, W=W)
     r = W * (forward(Gs, idx, m, kind, nonlinear) - d_obs)
