@@ -72,12 +72,12 @@ class _Base:
             if jtjdiag not in _JTJDIAG:
                 raise ValueError("metasim: jtjdiag must be one of %s, got %r" % (sorted(_JTJDIAG), jtjdiag))
             check(lib.MSMetaSetJtJDiagonalMethod(self._meta, _JTJDIAG[jtjdiag]), "MSMetaSetJtJDiagonalMethod")
-        names = _lib.set_options(options)
+        names = _lib.set_options(options)  # read by SetFromOptions and SetUp (-meta_view)
         try:
             check(lib.MSMetaSetFromOptions(self._meta), "MSMetaSetFromOptions")
+            self._call(lib.MSMetaSetUp, "set-up", self._meta)
         finally:
             _lib.clear_options(names)
-        self._call(lib.MSMetaSetUp, "set-up", self._meta)
         m, d = ctypes.c_void_p(), ctypes.c_void_p()
         check(lib.MSMetaCreateVecs(self._meta, ctypes.byref(m), ctypes.byref(d)), "MSMetaCreateVecs")
         self._m, self._d = m, d
@@ -179,6 +179,15 @@ class _Base:
     def _data(self, vec, values, what):
         return self._vector(vec, values, self.n_data, what)
 
+    def _weights(self, W):
+        """The weights Vec for W: None, a 1-D array or a diagonal matrix (SimPEG's sdiag(w),
+        dense or scipy.sparse)."""
+        if W is None:
+            return None
+        if getattr(W, "ndim", 1) == 2:
+            W = W.diagonal()
+        return self._data(self._w, W, "W")
+
     def _gather(self, vec):
         key = "data" if vec.value in (self._d.value, self._w.value) else "model"
         if key not in self._gathers:
@@ -203,19 +212,20 @@ class _Base:
         return self._gather(self._y)
 
     def getJtJdiag(self, m, W=None, f=None):
-        """diag(J^T W^T W J), W the 1-D square-root data weights or None (collective)."""
+        """diag(J^T W^T W J), W the square-root data weights (1-D, or a diagonal matrix as in
+        SimPEG) or None (collective)."""
         x = self._model(m)
-        weights = self._data(self._w, W, "W") if W is not None else None
+        weights = self._weights(W)
         exact = PetscBool()
         self._call(lib.MSMetaGetJtJDiagonal, "getJtJdiag", self._meta, x, weights, self._y, ctypes.byref(exact))
         self.jtjdiag_exact = bool(exact.value)
         return self._gather(self._y)
 
     def misfit(self, m, d_obs, W=None):
-        """(phi, gradient): phi = 1/2 ||W (d - d_obs)||^2 (collective)."""
+        """(phi, gradient): phi = 1/2 ||W (d - d_obs)||^2, W as in `getJtJdiag` (collective)."""
         x = self._model(m)
         obs = self._data(self._d, d_obs, "d_obs")
-        weights = self._data(self._w, W, "W") if W is not None else None
+        weights = self._weights(W)
         phi = PetscReal()
         self._call(lib.MSMetaMisfit, "misfit", self._meta, x, obs, weights, ctypes.byref(phi), self._y)
         return phi.value, self._gather(self._y)

@@ -1,9 +1,10 @@
 """metasim.Pool: multiprocessing.Pool's map, starmap, imap and imap_unordered over MPI ranks.
 
 Every rank runs the script (SPMD) and calls the same Pool methods in the same order; rank 0 reads
-the iterable and hands out chunks of tasks to whichever rank asks next (dynamic scheduling),
-a thread of rank 0 answering requests while rank 0 works on chunks too. Every rank returns the full, ordered results.
-A task that raises is recorded in `pool.failures` (its result is None) and the others go on.
+the iterable and hands out chunks of tasks to whichever rank asks next (dynamic scheduling), a
+thread of rank 0 answering requests while rank 0 works on chunks too. Every rank returns the
+full, ordered results. A task that raises is recorded in `pool.failures` (its result is None)
+and the others go on; `results=` keeps numeric results in an HDF5 file with resume (poolfile.py).
 With `seed`, task i is called with `rng=numpy.random.Generator(Philox(key=(seed, i)))`: a stream
 of its own, keyed like the farm's streams by (seed, task index), so the values do not depend on
 the rank count or the schedule.
@@ -72,7 +73,8 @@ class _Sink:
             now = time.monotonic()
             if self.progress and chunks and (now - self.last >= 1 or self.count == self.n):
                 self.last = now
-                sys.stderr.write("metasim.Pool: %d/%d tasks done (%.0f%%)\n" % (self.count, self.n, 100.0 * self.count / max(1, self.n)))
+                sys.stderr.write("metasim.Pool: %d/%d tasks done (%.0f%%)\n"
+                                 % (self.count, self.n, 100.0 * self.count / max(1, self.n)))
                 sys.stderr.flush()
 
     def close(self):
@@ -149,7 +151,7 @@ class Pool:
                 else:
                     rng = _stream(seed, i)
                     values.append((k, fn(*x, rng=rng) if star else fn(x, rng=rng)))
-            except Exception as e:  # noqa: B902 - captured per task, the others go on
+            except (Exception, SystemExit) as e:  # noqa: B902 - captured per task, the others go on
                 values.append((k, None))
                 failures.append(self._failure(i, x, e))
         try:

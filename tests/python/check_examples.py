@@ -19,7 +19,8 @@ def number(text, label):
     return float(re.search(re.escape(label) + r"\s*([-0-9.e]+)", text).group(1))
 
 
-ARGS = {"random_squares.py": ["2000"], "tiled_inversion.py": [], "hermitian.py": ["40"]}
+ARGS = {"random_squares.py": ["2000"], "tiled_inversion.py": [], "hermitian.py": ["40"],
+        "lif_sweep.py": ["3", "30"], "bins_join.py": []}
 out = {}
 for script in ARGS:
     serial, parallel = run(script, 1), run(script, 3)
@@ -40,4 +41,7 @@ x = [(e + 0.5) / 2000 for e in range(2000)]
 trace = sum(sum(1.0 / (1 + k * xe) ** 2 for xe in x) / 2000 for k in range(40))
 assert abs(number(hermitian, "trace") - trace) < 1e-9 * trace, (hermitian, trace)
 assert number(hermitian, "smallest eigenvalue") > -1e-12, hermitian
+counts = [int(c) for c in re.findall(r"mV, (\d+) spikes", out["lif_sweep.py"])]
+assert len(counts) == 3 and counts[0] < counts[1] < counts[2], out["lif_sweep.py"]  # more drive, more spikes
+assert number(out["bins_join.py"], "max |curve - exact| =") < 0.2, out["bins_join.py"]  # 4 sigma
 print("examples: identical at 1 and 3 ranks, squares mean and inversion recovery as expected")

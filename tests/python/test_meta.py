@@ -2,6 +2,7 @@
 `mpiexec -n N python3 test_meta.py`: every kind with Python and with C linear simulations against
 plain numpy, adjoint and Taylor checks, the factory building each simulation on one rank only,
 options, and an exception on one rank raised on every rank."""
+import os
 import sys
 
 import numpy as np
@@ -81,6 +82,7 @@ def check_against_numpy(meta, Gs, idx, kind, nonlinear):
     check_close("Jtvec", meta.Jtvec(m, w), J.T @ w)
     if kind != "sum":  # compose is exact for projections of stacked simulations
         check_close("getJtJdiag", meta.getJtJdiag(m, W=W), ((W[:, None] * J) ** 2).sum(axis=0))
+        check_close("getJtJdiag, W a diagonal matrix", meta.getJtJdiag(m, W=np.diag(W)), ((W[:, None] * J) ** 2).sum(axis=0))
     d_obs = rng.standard_normal(J.shape[0])
     phi, grad = meta.misfit(m, d_obs, W=W)
     r = W * (forward(Gs, idx, m, kind, nonlinear) - d_obs)
@@ -270,6 +272,37 @@ def test_options():
         assert alone.Jtvec(m, np.ones(3)).tobytes() == g.tobytes()
 
 
+def c_stdout(fn):
+    """What fn() prints on this process's C stdout (PETSc's viewers)."""
+    import ctypes
+    import tempfile
+    libc = ctypes.CDLL(None)
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 1)
+        try:
+            result = fn()
+        finally:
+            libc.fflush(None)
+            os.dup2(saved, 1)
+            os.close(saved)
+        tmp.seek(0)
+        return result, tmp.read().decode()
+
+
+def test_meta_view_option():
+    Gs, idx = problem(4)
+    maps = [metasim.ProjectionMap(N_MODEL, ix) for ix in idx]
+    meta, shown = c_stdout(lambda: metasim.MetaSimulation([TanhSim(G) for G in Gs], maps, options={"meta_view": None}))
+    meta.close()
+    if rank == 0:
+        assert "simulations 4, model length 12" in shown and "partition over %d rank(s)" % comm.size in shown, shown
+    meta, shown = c_stdout(lambda: metasim.MetaSimulation([TanhSim(G) for G in Gs], maps))
+    meta.close()
+    assert "partition" not in shown, shown  # the keyword's option does not outlive its object
+
+
 class FailingSim(TanhSim):
     def dpred(self, u, f=None):
         raise ZeroDivisionError("simulation cannot divide")
@@ -329,6 +362,27 @@ def test_exception_in_repeated_simulation():
             assert (e.__cause__.index, e.__cause__.rank) == (2, owner), (e.__cause__.index, e.__cause__.rank)
         else:
             raise AssertionError("no exception on rank %d" % rank)
+
+
+class WrongLength(TanhSim):
+    def Jvec(self, u, v, f=None):
+        return np.zeros(self.n_data + 1)
+
+
+def test_wrong_result_length():
+    Gs, idx = problem(4)
+
+    def factory(i):
+        return (WrongLength if i == 2 else TanhSim)(Gs[i]), metasim.ProjectionMap(N_MODEL, idx[i])
+
+    with metasim.MetaSimulation(factory=factory, n_sims=4) as meta:
+        try:
+            meta.Jvec(np.zeros(N_MODEL), np.ones(N_MODEL))
+        except ValueError as e:
+            assert "Jvec returned %d values, expected %d" % (Gs[2].shape[0] + 1, Gs[2].shape[0]) in str(e), str(e)
+            assert e.__cause__.index == 2
+        else:
+            raise AssertionError("a wrong result length was accepted")
 
 
 def test_bad_input():

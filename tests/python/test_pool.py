@@ -72,6 +72,9 @@ def test_failures_captured():
         # an unpicklable result is a failure of that task only
         out = pool.map(lambda x: (lambda: x) if x == 2 else x, range(4))
         assert out == [0, 1, None, 3] and [f.index for f in pool.failures] == [2]
+        # sys.exit in a task is that task's failure, not the end of a rank
+        out = pool.map(lambda x: sys.exit(3) if x == 1 else x, range(3))
+        assert out == [0, None, 2] and [f.index for f in pool.failures] == [1]
         pool.map(square, range(3))
         assert pool.failures == []
 
