@@ -391,7 +391,7 @@ def main():
         for r in pool.map(one, jobs):
             results.append(r)
             tag = "FAIL" if r["failed"] else "pass"
-            print("%s %s %3d %-9s %s" % (tag, r["file"], r["index"], r["kind"], r["mutation"]), flush=True)
+            print("%s %s %3d %-9s %-22s %s" % (tag, r["file"], r["index"], r["kind"], " ".join(x["verdict"] for x in r["runs"]), r["mutation"]), flush=True)
             for run_ in r["runs"]:
                 if run_["verdict"] == "FAIL" or r["failed"]:
                     print("     np=%d %-14s %-5s %s" % (run_["np"], run_["run"], run_["verdict"], run_["detail"]), flush=True)
