@@ -32,12 +32,12 @@ PETSC_INTERN PetscErrorCode MSH5IsGroup(MSH5File *f, const char path[], PetscBoo
   PetscFunctionReturn(0);
 }
 
-/* Turns the failure of an allocation whose size comes from a dataset's shape into an error naming
-   the file and the dataset (PETSc's own allocation errors carry no message). */
+/* Turns the failure of an allocation whose size comes from the file (a dataset's shape, a map
+   step's length) into an error naming the file and the object (PETSc's own carry no message). */
 PETSC_INTERN PetscErrorCode MSH5Memory(MSH5File *f, const char path[], PetscErrorCode ierr)
 {
   PetscFunctionBegin;
-  PetscCheck(!ierr, PETSC_COMM_SELF, PETSC_ERR_MEM, "%s: %s: not enough memory to read the dataset", f->name, path);
+  PetscCheck(!ierr, PETSC_COMM_SELF, PETSC_ERR_MEM, "%s: %s: not enough memory to read it", f->name, path);
   PetscFunctionReturn(0);
 }
 
