@@ -45,12 +45,15 @@ static PetscErrorCode MSMetaGatherCosts(MSMeta meta, PetscReal cost[])
    the last ranks idle. */
 static PetscErrorCode MSMetaPartition(MSMeta meta)
 {
-  PetscReal *cost, remaining = 0, target, load = 0;
-  PetscInt   r = 0;
+  PetscReal     *cost, remaining = 0, target, load = 0;
+  PetscInt       r = 0;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(meta->n_sims, &cost));
-  PetscCall(MSMetaGatherCosts(meta, cost));
+  ierr = MSMetaGatherCosts(meta, cost); /* bad costs fail on every rank: free before returning */
+  if (ierr) PetscCall(PetscFree(cost));
+  PetscCall(ierr);
   for (PetscInt i = 0; i < meta->n_sims; i++) remaining += cost[i];
   PetscCall(PetscCalloc1(meta->size + 1, &meta->sim_ranges));
   PetscCall(PetscCalloc1(meta->size, &meta->rank_cost));
