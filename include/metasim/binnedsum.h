@@ -14,6 +14,7 @@ PETSC_EXTERN PetscErrorCode MSBinnedSumCreate(PetscInt, PetscInt, MSBinnedSum *)
 PETSC_EXTERN PetscErrorCode MSBinnedSumDestroy(MSBinnedSum *);
 PETSC_EXTERN PetscErrorCode MSBinnedSumZero(MSBinnedSum);
 PETSC_EXTERN PetscErrorCode MSBinnedSumAdd(MSBinnedSum, PetscInt, const PetscInt[], const PetscReal[]);
+PETSC_EXTERN PetscErrorCode MSBinnedSumAddSubset(MSBinnedSum, PetscInt, const PetscInt[], const PetscReal[]);
 PETSC_EXTERN PetscErrorCode MSBinnedSumGetArrays(MSBinnedSum, PetscReal **, PetscReal **);
 PETSC_EXTERN PetscErrorCode MSBinnedSumAlign(MSBinnedSum, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode MSBinnedSumValues(PetscInt, const PetscReal[], PetscReal[]);

@@ -72,7 +72,7 @@ PETSC_INTERN PetscErrorCode MSMetaScatterPerturbation(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaDataToLocal(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaLocalToData(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaZeroModelSum(MSMeta);
-PETSC_INTERN PetscErrorCode MSMetaAccumulateModel(MSMeta, Vec);
+PETSC_INTERN PetscErrorCode MSMetaAccumulateModel(MSMeta, PetscInt, Vec);
 PETSC_INTERN PetscErrorCode MSMetaReduceModel(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaGetLocalDataBlock(MSMeta, PetscInt, Vec *);
 

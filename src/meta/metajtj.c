@@ -32,7 +32,7 @@ static PetscErrorCode MSMetaLocalComposedDiagonal(MSMeta meta, PetscBool weighte
     if (weighted) PetscCall(MSMetaGetLocalDataBlock(meta, k, &Wk));
     PetscCall(MSSimGetJtJDiagonal(meta->sims[k], meta->sub_m[k], Wk, meta->sub_g[k]));
     PetscCall(MSMapSquaredJtvec(meta->rmaps[k], meta->mloc, meta->sub_g[k], meta->tloc));
-    PetscCall(MSMetaAccumulateModel(meta, meta->tloc));
+    PetscCall(MSMetaAccumulateModel(meta, k, meta->tloc));
   }
   *failed = -1;
   PetscFunctionReturn(0);
@@ -75,7 +75,7 @@ static PetscErrorCode MSMetaLocalExactDiagonal(MSMeta meta, PetscBool weighted, 
       PetscCall(VecAXPY(acc, 1.0, meta->tloc));
     }
     PetscCall(VecDestroy(&probe));
-    PetscCall(MSMetaAccumulateModel(meta, acc));
+    PetscCall(MSMetaAccumulateModel(meta, k, acc));
   }
   *failed = -1;
   PetscCall(VecDestroy(&acc));
@@ -102,7 +102,7 @@ static PetscErrorCode MSMetaSumExactDiagonal(MSMeta meta, PetscBool weighted, Ve
       failed = meta->first + k;
       if (!lerr && weighted) lerr = MSMetaLocalWeight(meta, k, weighted, r, &wr);
       if (!lerr) lerr = MSMetaLocalJacobianRow(meta, k, r, wr, probe);
-      if (!lerr) lerr = MSMetaAccumulateModel(meta, meta->tloc);
+      if (!lerr) lerr = MSMetaAccumulateModel(meta, k, meta->tloc);
     }
     PetscCall(MSMetaAgree(meta, lerr, failed, "exact JtJ diagonal"));
     PetscCall(MSMetaReduceModel(meta, row));

@@ -46,7 +46,7 @@ static PetscErrorCode MSMetaLocalAdjoint(MSMeta meta, PetscInt *failed)
     PetscCall(MSMetaGetLocalDataBlock(meta, k, &w));
     PetscCall(MSSimJtvec(meta->sims[k], meta->sub_m[k], w, meta->sub_g[k]));
     PetscCall(MSMapJtvec(meta->rmaps[k], meta->mloc, meta->sub_g[k], meta->tloc));
-    PetscCall(MSMetaAccumulateModel(meta, meta->tloc));
+    PetscCall(MSMetaAccumulateModel(meta, k, meta->tloc));
   }
   *failed = -1;
   PetscFunctionReturn(0);

@@ -168,17 +168,22 @@ PetscErrorCode MSMetaZeroModelSum(MSMeta meta)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode MSMetaAccumulateModel(MSMeta meta, Vec c)
+PetscErrorCode MSMetaAccumulateModel(MSMeta meta, PetscInt k, Vec c)
 {
   PetscFunctionBegin;
-  if (meta->reproducible) {
+  if (meta->reproducible) { /* only the entries simulation k's map reads: c is zero elsewhere */
     const PetscScalar *a;
+    const PetscInt    *idx;
     PetscInt           n;
+    IS                 support;
 
-    PetscCall(VecGetLocalSize(c, &n));
+    PetscCall(MSMapGetSupport(meta->rmaps[k], &support));
+    PetscCall(ISGetLocalSize(support, &n));
+    PetscCall(ISGetIndices(support, &idx));
     PetscCall(VecGetArrayRead(c, &a));
-    PetscCall(MSBinnedSumAdd(meta->rsum, n, NULL, a));
+    PetscCall(MSBinnedSumAddSubset(meta->rsum, n, idx, a));
     PetscCall(VecRestoreArrayRead(c, &a));
+    PetscCall(ISRestoreIndices(support, &idx));
   } else PetscCall(VecAXPY(meta->gloc, 1.0, c));
   PetscFunctionReturn(0);
 }

@@ -12,6 +12,7 @@
    non-finite terms. */
 #include <metasim/binnedsum.h>
 #include <math.h>
+#include <string.h>
 
 #define MS_BINNED_EMIN      (-1074)
 #define MS_BINNED_SENTINEL  1.0e9 /* the top of an entry that received NaN or Inf */
@@ -21,6 +22,7 @@
 
 struct _n_MSBinnedSum {
   PetscInt   n, width, n_grid;
+  int16_t    top_of_exponent[1024 - MS_BINNED_EMIN + 1]; /* the top bin of a term with |x| < 2^e, at e - MS_BINNED_EMIN */
   PetscReal *top;       /* n: index of each entry's top bin, MS_BINNED_EMPTY or MS_BINNED_SENTINEL */
   PetscReal *bins;      /* n * MS_BINNED_BINS, entry-major: bins[MS_BINNED_BINS j + k] is bin top-k */
   PetscReal *unit, *inv; /* n_grid: u_i and 1/u_i, or 0 where either is not a normal double */
@@ -71,6 +73,7 @@ PetscErrorCode MSBinnedSumCreate(PetscInt n, PetscInt max_terms, MSBinnedSum *s)
     b->inv[i]  = ldexp(1.0, -e);
     if (!isnormal(b->unit[i]) || !isnormal(b->inv[i])) b->unit[i] = b->inv[i] = 0.0;
   }
+  for (int e = MS_BINNED_EMIN; e <= 1024; e++) b->top_of_exponent[e - MS_BINNED_EMIN] = (int16_t)((e - MS_BINNED_EMIN) / b->width);
   PetscCall(MSBinnedSumZero(b));
   *s = b;
   PetscFunctionReturn(0);
@@ -132,29 +135,34 @@ static inline PetscReal MSBinnedSlice(MSBinnedSum s, PetscReal x, PetscInt i)
 {
   int e = (int)(i * s->width + MS_BINNED_EMIN);
 
-  if (s->inv[i] != 0.0) return trunc(x * s->inv[i]) * s->unit[i];
+  if (s->inv[i] != 0.0) return (PetscReal)(int64_t)(x * s->inv[i]) * s->unit[i]; /* |x / u_i| < 2^48: the cast truncates exactly */
   return ldexp(trunc(ldexp(x, -e)), e);
 }
 
-/* Adds the term x to one entry. */
+/* Adds the term x to one entry: its slices in the entry's bins from x's own top bin down (the
+   bins above it would get zeros; a term whose top is below the entry's kept bins adds nothing). */
 static inline void MSBinnedAddOne(MSBinnedSum s, PetscReal *bins, PetscReal *top, PetscReal x)
 {
-  PetscInt i;
+  PetscInt i, t;
+  uint64_t bits;
   int      e;
 
   if (x == 0.0) return;
-  if (!isfinite(x)) {
+  memcpy(&bits, &x, sizeof(bits));
+  e = (int)((bits >> 52) & 0x7ff);
+  if (e == 0x7ff) { /* NaN or Inf */
     MSBinnedShift(bins, top, MS_BINNED_SENTINEL);
     bins[0] += x;
     return;
   }
   if (*top == MS_BINNED_SENTINEL) return;
-  (void)frexp(x, &e); /* |x| < 2^e */
-  i = (PetscInt)((e - MS_BINNED_EMIN) / s->width);
-  MSBinnedShift(bins, top, (PetscReal)i);
-  i = (PetscInt)*top;
-  for (PetscInt k = 0; k < MS_BINNED_BINS && i - k >= 0 && x != 0.0; k++) {
-    PetscReal slice = MSBinnedSlice(s, x, i - k);
+  if (e) e -= 1022; /* a normal x: |x| < 2^e */
+  else (void)frexp(x, &e);
+  i = s->top_of_exponent[e - MS_BINNED_EMIN];
+  if ((PetscReal)i > *top) MSBinnedShift(bins, top, (PetscReal)i);
+  t = (PetscInt)*top;
+  for (PetscInt k = t - i; k < MS_BINNED_BINS && t - k >= 0; k++) {
+    PetscReal slice = MSBinnedSlice(s, x, t - k);
 
     bins[k] += slice;
     x -= slice;
@@ -182,6 +190,33 @@ PetscErrorCode MSBinnedSumAdd(MSBinnedSum s, PetscInt n, const PetscInt idx[], c
 
     PetscCheck(j >= 0 && j < s->n, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "MSBinnedSumAdd: entry %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", j, s->n);
     MSBinnedAddOne(s, s->bins + MS_BINNED_BINS * j, s->top + j, x[i]);
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSBinnedSumAddSubset - adds the entries idx[] of a full-length array: entry idx[i] receives x[idx[i]]
+
+  Not Collective
+
+  Input Parameters:
++ s   - the accumulator
+. n   - number of entries
+. idx - the entries (e.g. the support of one term, where x is non-zero)
+- x   - an array of the accumulator's length
+
+  Level: developer
+
+.seealso: `MSBinnedSumAdd()`
+@*/
+PetscErrorCode MSBinnedSumAddSubset(MSBinnedSum s, PetscInt n, const PetscInt idx[], const PetscReal x[])
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt j = idx[i];
+
+    PetscCheck(j >= 0 && j < s->n, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "MSBinnedSumAddSubset: entry %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", j, s->n);
+    MSBinnedAddOne(s, s->bins + MS_BINNED_BINS * j, s->top + j, x[j]);
   }
   PetscFunctionReturn(0);
 }
