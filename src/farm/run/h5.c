@@ -172,11 +172,13 @@ static PetscErrorCode MSFarmH5CheckNotInUse(const char file[])
 }
 
 /* The extent of a one- or two-dimensional dataset, which must be dims. */
-static PetscErrorCode MSFarmH5CheckShape(hid_t file, const char output[], const char name[], int rank, const hsize_t want[])
+static PetscErrorCode MSFarmH5CheckShape(hid_t file, const char output[], const char name[], int rank, const hsize_t want[], H5T_class_t want_class, size_t want_size)
 {
-  hid_t   dset, space;
-  hsize_t dims[2] = {0, 0};
-  int     ndims;
+  hid_t       dset, space, type;
+  hsize_t     dims[2] = {0, 0};
+  int         ndims;
+  H5T_class_t cls  = H5T_NO_CLASS;
+  size_t      size = 0;
 
   PetscFunctionBegin;
   dset = H5Dopen2(file, name, H5P_DEFAULT);
@@ -185,7 +187,14 @@ static PetscErrorCode MSFarmH5CheckShape(hid_t file, const char output[], const 
   ndims = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
   if (ndims == rank) H5Sget_simple_extent_dims(space, dims, NULL);
   if (space >= 0) H5Sclose(space);
+  type = H5Dget_type(dset);
+  if (type >= 0) {
+    cls  = H5Tget_class(type);
+    size = H5Tget_size(type);
+    H5Tclose(type);
+  }
   H5Dclose(dset);
+  PetscCheck(cls == want_class && size == want_size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "MSFarm: /%s of %s has the wrong type (expected %s of %zu bytes); nothing was changed", name, output, want_class == H5T_FLOAT ? "floating point" : "integers", want_size);
   PetscCheck(ndims == rank && dims[0] == want[0] && (rank == 1 || dims[1] == want[1]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "MSFarm: /%s of %s does not have the shape of this sweep (%llu%s); nothing was changed", name, output, (unsigned long long)want[0], rank == 2 ? " x out_size" : " tasks");
   PetscFunctionReturn(0);
 }
@@ -234,8 +243,8 @@ static PetscErrorCode MSFarmH5Validate(MSFarmRun *run)
     else if (seed != farm->seed) ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_UNEXPECTED, PETSC_ERROR_INITIAL, "MSFarm: %s belongs to another sweep: seed %" PRIu64 " in the file, %" PRIu64 " here; nothing was changed", farm->output, seed, farm->seed);
     else if (checksum != mine) ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_UNEXPECTED, PETSC_ERROR_INITIAL, "MSFarm: %s belongs to another sweep: its task inputs differ (checksum %016" PRIx64 " in the file, %016" PRIx64 " here); nothing was changed", farm->output, checksum, mine);
   }
-  if (!ierr) ierr = MSFarmH5CheckShape(file, farm->output, "results", 2, rdims);
-  if (!ierr) ierr = MSFarmH5CheckShape(file, farm->output, "status", 1, sdims);
+  if (!ierr) ierr = MSFarmH5CheckShape(file, farm->output, "results", 2, rdims, H5T_FLOAT, sizeof(double));
+  if (!ierr) ierr = MSFarmH5CheckShape(file, farm->output, "status", 1, sdims, H5T_INTEGER, sizeof(int8_t));
   H5Fclose(file);
   PetscCall(ierr);
   PetscFunctionReturn(0);
