@@ -207,6 +207,14 @@ PetscErrorCode MSAppGetValue(int argc, char **argv, const char lng[], const char
   PetscFunctionReturn(0);
 }
 
+/* The spelling of a flag the user typed (the short one when argv holds it), for messages. */
+static const char *MSAppSpelling(int argc, char **argv, const char lng[], const char shrt[])
+{
+  for (int k = 1; shrt && k < argc; k++)
+    if (!strcmp(argv[k], shrt)) return shrt;
+  return lng;
+}
+
 PetscErrorCode MSAppGetInt(int argc, char **argv, const char lng[], const char shrt[], PetscInt dflt, PetscInt min, PetscInt max, PetscInt *value)
 {
   const char *text;
@@ -219,7 +227,7 @@ PetscErrorCode MSAppGetInt(int argc, char **argv, const char lng[], const char s
   if (!text) PetscFunctionReturn(0);
   errno = 0;
   v     = strtoll(text, &end, 10);
-  PetscCheck(text[0] && !isspace((unsigned char)text[0]) && !*end && errno != ERANGE && v >= min && v <= max, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected an integer in [%" PetscInt_FMT ", %" PetscInt_FMT "]", lng, text, min, max);
+  PetscCheck(text[0] && !isspace((unsigned char)text[0]) && !*end && errno != ERANGE && v >= min && v <= max, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected an integer in [%" PetscInt_FMT ", %" PetscInt_FMT "]", MSAppSpelling(argc, argv, lng, shrt), text, min, max);
   *value = (PetscInt)v;
   PetscFunctionReturn(0);
 }
@@ -234,7 +242,7 @@ PetscErrorCode MSAppGetReal(int argc, char **argv, const char lng[], const char 
   *value = dflt;
   if (!text) PetscFunctionReturn(0);
   *value = (PetscReal)strtod(text, &end);
-  PetscCheck(text[0] && !isspace((unsigned char)text[0]) && !*end && !PetscIsInfOrNanReal(*value) && *value >= min, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected a finite number >= %.6g", lng, text, (double)min);
+  PetscCheck(text[0] && !isspace((unsigned char)text[0]) && !*end && !PetscIsInfOrNanReal(*value) && *value >= min, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: expected a finite number >= %.6g", MSAppSpelling(argc, argv, lng, shrt), text, (double)min);
   PetscFunctionReturn(0);
 }
 

@@ -260,6 +260,7 @@ PetscErrorCode MSFarmH5Open(MSFarmRun *run)
   run->h5.silenced = PETSC_TRUE;
   if (!(farm->resume || farm->retry_failed)) PetscCall(MSFarmH5Create(run));
   else {
+    PetscCall(MSFarmH5CheckNotInUse(farm->output)); /* before the structure walk, which cannot open a locked file */
     PetscCall(MSH5CheckStructure(farm->output, MS_H5_READ_TIMEOUT));
     PetscCall(MSFarmH5Validate(run));
     run->h5.file = H5Fopen(farm->output, H5F_ACC_RDWR, H5P_DEFAULT);
