@@ -4,6 +4,7 @@
 
 #include <metasim/sim.h>
 #include <metasim/map.h>
+#include <metasim/sys.h>
 
 /*S
   MSMeta - a meta simulation: pairs (S_i, M_i), i = 0..n-1, every map reading the one global
@@ -69,6 +70,7 @@ PETSC_EXTERN PetscErrorCode MSMetaSetFactory(MSMeta, PetscInt, MSMetaFactoryFn, 
 PETSC_EXTERN PetscErrorCode MSMetaSetCosts(MSMeta, PetscInt, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode MSMetaSetCostFunction(MSMeta, MSMetaCostFn, void *);
 PETSC_EXTERN PetscErrorCode MSMetaSetReproducible(MSMeta, PetscBool);
+PETSC_EXTERN PetscErrorCode MSMetaSetWaitMode(MSMeta, MSWaitMode);
 PETSC_EXTERN PetscErrorCode MSMetaSetJtJDiagonalMethod(MSMeta, MSJtJDiagMethod);
 PETSC_EXTERN PetscErrorCode MSMetaSetUp(MSMeta);
 PETSC_EXTERN PetscErrorCode MSMetaView(MSMeta, PetscViewer);
