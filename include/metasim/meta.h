@@ -47,9 +47,10 @@ typedef enum {
 } MSJtJDiagMethod;
 PETSC_EXTERN const char *const MSJtJDiagMethods[];
 
-/* Builds simulation `index` (and its map) on the rank that owns it. For the repeat kind sim is
-   NULL: only the map is built. */
-typedef PetscErrorCode (*MSMetaFactoryFn)(PetscInt index, MSSim *sim, MSMap *map, void *ctx);
+/* Builds simulation `index` on `comm`, the ranks of the group that owns it (PETSC_COMM_SELF for a
+   group of one rank), and its map on PETSC_COMM_SELF; called on every rank of that group. For the
+   repeat kind sim is NULL: only the map is built. */
+typedef PetscErrorCode (*MSMetaFactoryFn)(MPI_Comm comm, PetscInt index, MSSim *sim, MSMap *map, void *ctx);
 
 /* The relative cost of simulation `index` (work per operation, e.g. cells times sources), for the
    partition; called before any simulation is built. */

@@ -24,7 +24,7 @@ static PetscErrorCode MSIOLoadReadFn(MSH5File *f, void *ctx)
 }
 
 /* Hands over the simulation read during validation, or reads it (already validated elsewhere). */
-static PetscErrorCode MSIOLoadFactory(PetscInt index, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode MSIOLoadFactory(MPI_Comm comm, PetscInt index, MSSim *sim, MSMap *map, void *ctx)
 {
   MSIOLoadCtx    *load = (MSIOLoadCtx *)ctx;
   MSIOShare      *sh   = load->share;

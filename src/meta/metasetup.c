@@ -88,7 +88,7 @@ static PetscErrorCode MSMetaCollectOwned(MSMeta meta, PetscInt *failed)
   if (meta->factory) {
     for (PetscInt k = 0; k < meta->n_local; k++) {
       *failed = meta->first + k;
-      PetscCall((*meta->factory)(meta->first + k, meta->kind == MS_META_REPEAT ? NULL : &meta->sims[k], &meta->maps[k], meta->factory_ctx));
+      PetscCall((*meta->factory)(PETSC_COMM_SELF, meta->first + k, meta->kind == MS_META_REPEAT ? NULL : &meta->sims[k], &meta->maps[k], meta->factory_ctx));
       PetscCheck(meta->maps[k] && (meta->sims[k] || meta->kind == MS_META_REPEAT), PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "The factory returned no %s for simulation %" PetscInt_FMT, meta->maps[k] ? "simulation" : "map", meta->first + k);
     }
   } else {
