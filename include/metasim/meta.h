@@ -7,7 +7,8 @@
 
 /*S
   MSMeta - a meta simulation: pairs (S_i, M_i), i = 0..n-1, every map reading the one global
-  model m. Each rank owns a contiguous range of simulation indices and builds only those.
+  model m. The ranks form groups of consecutive ranks (one rank each by default); each group owns
+  a contiguous range of simulation indices and builds only those, on the group's communicator.
 
   Level: beginner
 
@@ -69,6 +70,9 @@ PETSC_EXTERN PetscErrorCode MSMetaSetRepeatSimulation(MSMeta, MSSim);
 PETSC_EXTERN PetscErrorCode MSMetaSetFactory(MSMeta, PetscInt, MSMetaFactoryFn, void *);
 PETSC_EXTERN PetscErrorCode MSMetaSetCosts(MSMeta, PetscInt, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode MSMetaSetCostFunction(MSMeta, MSMetaCostFn, void *);
+PETSC_EXTERN PetscErrorCode MSMetaSetGroupSize(MSMeta, PetscInt);
+PETSC_EXTERN PetscErrorCode MSMetaSetSimulationRanks(MSMeta, PetscInt, const PetscInt[]);
+PETSC_EXTERN PetscErrorCode MSMetaSetGroupsFromCosts(MSMeta, PetscBool);
 PETSC_EXTERN PetscErrorCode MSMetaSetReproducible(MSMeta, PetscBool);
 PETSC_EXTERN PetscErrorCode MSMetaSetJtJDiagonalMethod(MSMeta, MSJtJDiagMethod);
 PETSC_EXTERN PetscErrorCode MSMetaSetUp(MSMeta);
@@ -78,6 +82,7 @@ PETSC_EXTERN PetscErrorCode MSMetaDestroy(MSMeta *);
 PETSC_EXTERN PetscErrorCode MSMetaGetSizes(MSMeta, PetscInt *, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode MSMetaGetOwnershipRange(MSMeta, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode MSMetaGetLocalSupport(MSMeta, IS *);
+PETSC_EXTERN PetscErrorCode MSMetaGetGroup(MSMeta, MPI_Comm *, PetscMPIInt *, PetscMPIInt *);
 PETSC_EXTERN PetscErrorCode MSMetaGetLocalSimulation(MSMeta, PetscInt, MSSim *, MSMap *);
 PETSC_EXTERN PetscErrorCode MSMetaCreateVecs(MSMeta, Vec *, Vec *);
 
