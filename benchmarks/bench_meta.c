@@ -41,21 +41,27 @@ static PetscInt SubLength(const Problem *p)
   return p->window ? p->bc->n_model / 2 : p->bc->n_model;
 }
 
-static PetscErrorCode Factory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode Factory(MPI_Comm comm, PetscInt i, MSSim *sim, MSMap *map, void *ctx)
 {
   Problem     *p = (Problem *)ctx;
-  PetscInt     nd = p->bc->n_data, ns = SubLength(p), *idx;
+  PetscInt     nd = p->bc->n_data, ns = SubLength(p), *idx, rstart, rend;
   Mat          G;
   PetscScalar *a;
 
   PetscFunctionBegin;
-  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, nd, ns, NULL, &G));
+  PetscCall(MatCreateDense(comm, PETSC_DECIDE, PETSC_DECIDE, nd, ns, NULL, &G));
+  PetscCall(MatGetOwnershipRange(G, &rstart, &rend));
   PetscCall(MatDenseGetArrayWrite(G, &a));
-  for (PetscInt k = 0; k < nd * ns; k++) a[k] = 1.0 / (1.0 + (double)(((long long)k * 7919 + (long long)i * 104729) % 1000));
+  for (PetscInt c = 0; c < ns; c++)
+    for (PetscInt r = rstart; r < rend; r++) {
+      long long k = (long long)c * nd + r; /* column-major index in the whole G */
+
+      a[(size_t)c * (size_t)(rend - rstart) + (size_t)(r - rstart)] = 1.0 / (1.0 + (double)((k * 7919 + (long long)i * 104729) % 1000));
+    }
   PetscCall(MatDenseRestoreArrayWrite(G, &a));
   PetscCall(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MatDestroy(&G));

@@ -50,25 +50,26 @@ static PetscErrorCode TileMap(const ScaleOptions *o, PetscInt t, PetscInt n_cell
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode LinearTile(const ScaleOptions *o, PetscInt t, MSSim *sim)
+static PetscErrorCode LinearTile(MPI_Comm comm, const ScaleOptions *o, PetscInt t, MSSim *sim)
 {
   Mat          G;
   PetscScalar *a;
-  PetscInt     nd = o->tile_data, nc = o->tile_cells;
+  PetscInt     nd = o->tile_data, nc = o->tile_cells, rstart, rend;
 
   PetscFunctionBegin;
-  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, nd, nc, NULL, &G));
+  PetscCall(MatCreateDense(comm, PETSC_DECIDE, PETSC_DECIDE, nd, nc, NULL, &G));
+  PetscCall(MatGetOwnershipRange(G, &rstart, &rend));
   PetscCall(MatDenseGetArrayWrite(G, &a));
   for (PetscInt c = 0; c < nc; c++)
-    for (PetscInt r = 0; r < nd; r++) {
+    for (PetscInt r = rstart; r < rend; r++) {
       PetscReal x = (PetscReal)r * nc / nd - c;
 
-      a[r + c * nd] = (1.0 + 0.1 * (t % 7)) * PetscExpReal(-x * x / 50.0) / nc;
+      a[(r - rstart) + c * (rend - rstart)] = (1.0 + 0.1 * (t % 7)) * PetscExpReal(-x * x / 50.0) / nc;
     }
   PetscCall(MatDenseRestoreArrayWrite(G, &a));
   PetscCall(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MatDestroy(&G));
@@ -76,7 +77,7 @@ static PetscErrorCode LinearTile(const ScaleOptions *o, PetscInt t, MSSim *sim)
 }
 
 /* A dcr tile: N x N x N/2 cells on [0,1]^2 x [-0.5,0], two pole sources, four receivers each. */
-static PetscErrorCode DCRTile(const ScaleOptions *o, MSSim *sim)
+static PetscErrorCode DCRTile(MPI_Comm comm, const ScaleOptions *o, MSSim *sim)
 {
   const PetscInt nc[3] = {o->dcr_n, o->dcr_n, PetscMax(o->dcr_n / 2, 2)};
   PetscReal     *e[3];
@@ -86,7 +87,7 @@ static PetscErrorCode DCRTile(const ScaleOptions *o, MSSim *sim)
     PetscCall(PetscMalloc1(nc[d] + 1, &e[d]));
     for (PetscInt i = 0; i <= nc[d]; i++) e[d][i] = d == 2 ? -0.5 + 0.5 * (PetscReal)i / nc[d] : (PetscReal)i / nc[d];
   }
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMDCR));
   PetscCall(MSSimDCRSetGrid(*sim, nc, (const PetscReal *const *)e));
   for (PetscInt d = 0; d < 3; d++) PetscCall(PetscFree(e[d]));
@@ -105,7 +106,7 @@ static PetscErrorCode DCRTile(const ScaleOptions *o, MSSim *sim)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode TileFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode TileFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *map, void *ctx)
 {
   const ScaleOptions *o = (const ScaleOptions *)ctx;
   PetscBool           dcr;
@@ -113,8 +114,8 @@ static PetscErrorCode TileFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
 
   PetscFunctionBegin;
   PetscCall(PetscStrcmp(o->workload, "dcr", &dcr));
-  if (dcr) PetscCall(DCRTile(o, sim));
-  else PetscCall(LinearTile(o, t, sim));
+  if (dcr) PetscCall(DCRTile(comm, o, sim));
+  else PetscCall(LinearTile(comm, o, t, sim));
   n_cells = dcr ? o->dcr_n * o->dcr_n * PetscMax(o->dcr_n / 2, 2) : o->tile_cells;
   PetscCall(TileMap(o, t, n_cells, map));
   PetscFunctionReturn(0);

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """`metasim demo` end to end: the demo at NP_DEMO ranks writes its results and its problem;
 `metasim eval` on that problem at NP_EVAL ranks must give the same numbers, and both must match
-numpy on the problem file read with h5py.  usage: check_demo.py METASIM NP_DEMO NP_EVAL WORKDIR
+numpy on the problem file read with h5py; EVAL_OPTIONS (e.g. -meta_group_size 2: the
+simulations on groups of ranks) go to eval.  usage: check_demo.py METASIM NP_DEMO NP_EVAL WORKDIR
+[EVAL_OPTIONS...]
 """
 import os
 import subprocess
@@ -14,9 +16,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "dat
 import msformat  # noqa: E402
 
 metasim, np_demo, np_eval, work = sys.argv[1:5]
+eval_options = sys.argv[5:]
 os.makedirs(work, exist_ok=True)
 mpiexec = os.environ.get("MPIEXEC", "mpiexec")
-tag = "demo%s-eval%s" % (np_demo, np_eval)
+tag = "demo%s-eval%s%s" % (np_demo, np_eval, "".join(eval_options))
 problem, demo_out, eval_out = (os.path.join(work, "%s-%s.h5" % (tag, s)) for s in ("problem", "results", "eval"))
 for path in (problem, demo_out, eval_out):
     if os.path.exists(path):
@@ -33,7 +36,11 @@ def run(n, *args):
 
 log = run(np_demo, "demo", "--tiles", "6", "-o", demo_out, "--write-problem", problem)
 assert "passed" in log and "JtJ diagonal: exact" in log, log
-run(np_eval, "eval", problem, "-o", eval_out, "--ops", "dpred,jvec,jtvec,jtjdiag")
+view = run(np_eval, "eval", problem, "-o", eval_out, "--ops", "dpred,jvec,jtvec,jtjdiag", *eval_options, "-meta_view")
+if eval_options:
+    groups = [l for l in view.splitlines() if "group(s)" in l]
+    print("partition: %s" % groups)
+    assert groups and not groups[0].strip().endswith("in %s group(s):" % np_eval), view
 ref = msformat.evaluate(msformat.read_problem(problem))
 failures = 0
 with h5py.File(demo_out, "r") as demo, h5py.File(eval_out, "r") as ev:

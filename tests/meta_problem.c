@@ -40,18 +40,19 @@ PetscInt mp_total_data(const MetaProblem *p)
   return n;
 }
 
-PetscErrorCode mp_create_sim(const MetaProblem *p, PetscInt i, MSSim *sim)
+PetscErrorCode mp_create_sim(MPI_Comm comm, const MetaProblem *p, PetscInt i, MSSim *sim)
 {
   Mat      G;
-  PetscInt nd = mp_n_data(p, i), ns = mp_n_sub(p, i);
+  PetscInt nd = mp_n_data(p, i), ns = mp_n_sub(p, i), rstart, rend;
 
   PetscFunctionBegin;
-  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, nd, ns, NULL, &G));
-  for (PetscInt r = 0; r < nd; r++)
+  PetscCall(MatCreateDense(comm, PETSC_DECIDE, PETSC_DECIDE, nd, ns, NULL, &G));
+  PetscCall(MatGetOwnershipRange(G, &rstart, &rend));
+  for (PetscInt r = rstart; r < rend; r++)
     for (PetscInt k = 0; k < ns; k++) PetscCall(MatSetValue(G, r, k, mp_G(p, i, r, k), INSERT_VALUES));
   PetscCall(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MatDestroy(&G));
@@ -71,12 +72,12 @@ PetscErrorCode mp_create_map(const MetaProblem *p, PetscInt i, MSMap *map)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode mp_factory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
+PetscErrorCode mp_factory(MPI_Comm comm, PetscInt i, MSSim *sim, MSMap *map, void *ctx)
 {
   MetaProblem *p = (MetaProblem *)ctx;
 
   PetscFunctionBegin;
-  if (sim) PetscCall(mp_create_sim(p, i, sim));
+  if (sim) PetscCall(mp_create_sim(comm, p, i, sim));
   PetscCall(mp_create_map(p, i, map));
   p->n_built++;
   PetscFunctionReturn(0);
@@ -90,7 +91,7 @@ PetscErrorCode mp_create_meta(MPI_Comm comm, MetaProblem *p, PetscBool add, MSMe
   if (p->kind == MS_META_REPEAT) {
     MSSim sim;
 
-    PetscCall(mp_create_sim(p, 0, &sim));
+    PetscCall(mp_create_sim(PETSC_COMM_SELF, p, 0, &sim));
     PetscCall(MSMetaSetRepeatSimulation(*meta, sim));
     PetscCall(MSSimDestroy(&sim));
   }
@@ -99,7 +100,7 @@ PetscErrorCode mp_create_meta(MPI_Comm comm, MetaProblem *p, PetscBool add, MSMe
       MSSim sim = NULL;
       MSMap map;
 
-      PetscCall(mp_factory(i, p->kind == MS_META_REPEAT ? NULL : &sim, &map, p));
+      PetscCall(mp_factory(PETSC_COMM_SELF, i, p->kind == MS_META_REPEAT ? NULL : &sim, &map, p));
       PetscCall(MSMetaAddSimulation(*meta, sim, map));
       PetscCall(MSSimDestroy(&sim));
       PetscCall(MSMapDestroy(&map));

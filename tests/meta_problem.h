@@ -20,8 +20,8 @@ PetscInt    mp_index(const MetaProblem *, PetscInt i, PetscInt k); /* global mod
 PetscReal   mp_G(const MetaProblem *, PetscInt i, PetscInt r, PetscInt k);
 PetscInt    mp_total_data(const MetaProblem *);
 
-PetscErrorCode mp_factory(PetscInt i, MSSim *sim, MSMap *map, void *ctx);
-PetscErrorCode mp_create_sim(const MetaProblem *, PetscInt i, MSSim *sim);
+PetscErrorCode mp_factory(MPI_Comm comm, PetscInt i, MSSim *sim, MSMap *map, void *ctx);
+PetscErrorCode mp_create_sim(MPI_Comm, const MetaProblem *, PetscInt i, MSSim *sim);
 PetscErrorCode mp_create_map(const MetaProblem *, PetscInt i, MSMap *map);
 /* Builds the meta simulation through the factory (or by adding every pair when add is true). */
 PetscErrorCode mp_create_meta(MPI_Comm, MetaProblem *, PetscBool add, MSMeta *);

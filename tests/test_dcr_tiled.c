@@ -38,7 +38,7 @@ static PetscErrorCode AddTileSurvey(MSSim sim, PetscInt t)
 
 /* Tile t on a grid that keeps the global spacing within 0.55 of its source (and 0.45 of the
    surface) and merges three global cells elsewhere; the map averages the global model onto it. */
-static PetscErrorCode TileFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode TileFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *map, void *ctx)
 {
   PetscReal *ge[3], *le[3];
   PetscInt   nl[3];
@@ -49,7 +49,7 @@ static PetscErrorCode TileFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
   for (PetscInt d = 0; d < 2; d++) PetscCall(dg_tile_axis_edges(ge[d], global_n[d], tile_source[t][d] - 0.55, tile_source[t][d] + 0.55, &nl[d], &le[d]));
   PetscCall(dg_tile_axis_edges(ge[2], global_n[2], -0.45, 0.0, &nl[2], &le[2]));
   PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "tile%" PetscInt_FMT "_", t));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetOptionsPrefix(*sim, prefix));
   PetscCall(MSSimSetType(*sim, MSSIMDCR));
   PetscCall(MSSimDCRSetGrid(*sim, nl, (const PetscReal *const *)le));
@@ -141,7 +141,7 @@ static PetscErrorCode SerialTiledData(PetscReal *data)
     Vec                mloc, d;
     const PetscScalar *v;
 
-    PetscCall(TileFactory(t, &sim, &map, NULL));
+    PetscCall(TileFactory(PETSC_COMM_SELF, t, &sim, &map, NULL));
     PetscCall(MSMapCreateVecs(map, NULL, &mloc));
     PetscCall(MSSimCreateVecs(sim, NULL, &d));
     PetscCall(MSMapApply(map, mglobal, mloc));

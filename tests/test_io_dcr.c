@@ -84,13 +84,13 @@ static PetscErrorCode TileMap(const Tile *tile, MSMap *map)
 }
 
 /* The reference: tile t built with the dcr API and the tile map, independently of the format. */
-static PetscErrorCode TileFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode TileFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *map, void *ctx)
 {
   Tile tile;
 
   PetscFunctionBegin;
   PetscCall(TileCreate(t, &tile));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMDCR));
   PetscCall(MSSimDCRSetGrid(*sim, tile.cells, (const PetscReal *const *)tile.edges));
   PetscCall(MSSimDCRAddSource(*sim, tile.source.a, tile.source.dipole ? tile.source.b : NULL, tile.source.current, NULL));
@@ -528,16 +528,16 @@ static PetscErrorCode UnevenCost(PetscInt t, PetscReal *cost, void *ctx)
 }
 
 /* A stand-in for tile t with the same sizes, for a reference partition. */
-static PetscErrorCode UnevenStandIn(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode UnevenStandIn(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *map, void *ctx)
 {
   PetscInt n = uneven_cells[t] * uneven_cells[t] * uneven_cells[t], *idx;
   Mat      G;
 
   PetscFunctionBegin;
-  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, 1, n, NULL, &G));
+  PetscCall(MatCreateDense(comm, PETSC_DECIDE, PETSC_DECIDE, 1, n, NULL, &G));
   PetscCall(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MatDestroy(&G));

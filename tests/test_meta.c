@@ -406,13 +406,13 @@ static PetscErrorCode CopyDpred(MSSim sim, Vec m, Vec d)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode FailFactory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode FailFactory(MPI_Comm comm, PetscInt i, MSSim *sim, MSMap *map, void *ctx)
 {
   FailCtx *f = (FailCtx *)ctx;
 
   PetscFunctionBegin;
   PetscCheck(i != f->fail_build, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot read simulation %" PetscInt_FMT, i);
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMSHELL));
   PetscCall(MSSimSetSizes(*sim, 4, 4));
   PetscCall(MSSimShellSetDpred(*sim, i == f->fail_index ? FailingDpred : CopyDpred));
@@ -449,12 +449,12 @@ START_TEST(collective_failure)
 END_TEST
 
 /* Set-up rejects inconsistent problems on every rank. */
-static PetscErrorCode BadSizesFactory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode BadSizesFactory(MPI_Comm comm, PetscInt i, MSSim *sim, MSMap *map, void *ctx)
 {
   PetscInt mode = *(PetscInt *)ctx; /* 0: map output != sim model, 1: n_in differs, 2: unequal data */
 
   PetscFunctionBegin;
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMSHELL));
   PetscCall(MSSimSetSizes(*sim, 4, (mode == 2 && i == 3) ? 5 : 4));
   PetscCall(MSSimShellSetDpred(*sim, CopyDpred));
@@ -544,10 +544,10 @@ static PetscErrorCode MSMapCreate_Half(MSMap map)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode HalfFactory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode HalfFactory(MPI_Comm comm, PetscInt i, MSSim *sim, MSMap *map, void *ctx)
 {
   PetscFunctionBegin;
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMSHELL));
   PetscCall(MSSimSetSizes(*sim, 4, 4));
   PetscCall(MSSimShellSetDpred(*sim, CopyDpred));

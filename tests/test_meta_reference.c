@@ -109,7 +109,7 @@ typedef struct {
 } RefCtx;
 
 /* Simulation i of the file: a dense linear G_i and a projection (identity: all indices) map. */
-static PetscErrorCode RefFactory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode RefFactory(MPI_Comm comm, PetscInt i, MSSim *sim, MSMap *map, void *ctx)
 {
   RefFile   *f = ((RefCtx *)ctx)->f;
   char       name[64];
@@ -118,18 +118,20 @@ static PetscErrorCode RefFactory(PetscInt i, MSSim *sim, MSMap *map, void *ctx)
   long long *idx;
   PetscInt  *pidx;
   Mat        G;
+  PetscInt   rstart, rend;
 
   PetscFunctionBegin;
   snprintf(name, sizeof(name), "/sim_%03d/G", (int)i);
   g = ref_read(f, name, H5T_NATIVE_DOUBLE, sizeof(double), gd);
   snprintf(name, sizeof(name), "/sim_%03d/map/indices", (int)i);
   idx = ref_read(f, name, H5T_NATIVE_LLONG, sizeof(long long), id);
-  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, (PetscInt)gd[0], (PetscInt)gd[1], NULL, &G));
-  for (hsize_t r = 0; r < gd[0]; r++)
-    for (hsize_t c = 0; c < gd[1]; c++) PetscCall(MatSetValue(G, (PetscInt)r, (PetscInt)c, g[r * gd[1] + c], INSERT_VALUES));
+  PetscCall(MatCreateDense(comm, PETSC_DECIDE, PETSC_DECIDE, (PetscInt)gd[0], (PetscInt)gd[1], NULL, &G));
+  PetscCall(MatGetOwnershipRange(G, &rstart, &rend));
+  for (PetscInt r = rstart; r < rend; r++)
+    for (hsize_t c = 0; c < gd[1]; c++) PetscCall(MatSetValue(G, r, (PetscInt)c, g[(hsize_t)r * gd[1] + c], INSERT_VALUES));
   PetscCall(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MatDestroy(&G));

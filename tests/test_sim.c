@@ -135,6 +135,55 @@ START_TEST(linear_sparse_parallel)
 }
 END_TEST
 
+/* A simulation on a group of k consecutive ranks (k = 1, 2, 3; the last group may be smaller), as
+   MSMeta builds it: every operation, adjoint and Taylor tests on the group's communicator. */
+START_TEST(linear_on_groups)
+{
+  for (PetscMPIInt k = 1; k <= 3; k++) {
+    MPI_Comm    group;
+    PetscMPIInt gsize;
+
+    MSCK(MPI_Comm_split(PETSC_COMM_WORLD, ms_test_rank / k, ms_test_rank, &group));
+    MSCK(MPI_Comm_size(group, &gsize));
+    ck_assert_int_eq(gsize, PetscMin(k, ms_test_size - (ms_test_rank / k) * k));
+    check_linear(group, PETSC_FALSE);
+    check_linear(group, PETSC_TRUE);
+    MSCK(MPI_Comm_free(&group));
+  }
+}
+END_TEST
+
+/* G on the simulation's ranks but not in the layout of MSSimCreateVecs(), or on other ranks:
+   set-up fails on every rank with one message. */
+START_TEST(linear_bad_layout)
+{
+  MSSim sim;
+  Mat   G;
+
+  MSCK(MatCreateDense(PETSC_COMM_WORLD, ms_test_rank == 0 ? 7 : 0, PETSC_DECIDE, 7, 5, NULL, &G));
+  MSCK(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
+  MSCK(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
+  MSCK(MSSimCreate(PETSC_COMM_WORLD, &sim));
+  MSCK(MSSimSetType(sim, MSSIMLINEAR));
+  MSCK(MSSimLinearSetOperator(sim, G));
+  if (ms_test_size > 1) MSCK_FAILS(MSSimSetUp(sim), PETSC_ERR_ARG_INCOMP);
+  else MSCK(MSSimSetUp(sim)); /* one rank: every layout is the default */
+  MSCK(MSSimDestroy(&sim));
+  MSCK(MatDestroy(&G));
+  if (ms_test_size > 1) {
+    MSCK(MatCreateDense(PETSC_COMM_SELF, PETSC_DECIDE, PETSC_DECIDE, 7, 5, NULL, &G));
+    MSCK(MatAssemblyBegin(G, MAT_FINAL_ASSEMBLY));
+    MSCK(MatAssemblyEnd(G, MAT_FINAL_ASSEMBLY));
+    MSCK(MSSimCreate(PETSC_COMM_WORLD, &sim));
+    MSCK(MSSimSetType(sim, MSSIMLINEAR));
+    MSCK(MSSimLinearSetOperator(sim, G));
+    MSCK_FAILS(MSSimSetUp(sim), PETSC_ERR_ARG_INCOMP);
+    MSCK(MSSimDestroy(&sim));
+    MSCK(MatDestroy(&G));
+  }
+}
+END_TEST
+
 /* Fields are computed once per model state: the same Vec reuses them, any change recomputes. */
 START_TEST(fields_cached_by_state)
 {
@@ -377,6 +426,8 @@ Suite *ms_test_suite(void)
   tcase_add_test(tc, linear_sparse_self);
   tcase_add_test(tc, linear_dense_parallel);
   tcase_add_test(tc, linear_sparse_parallel);
+  tcase_add_test(tc, linear_on_groups);
+  tcase_add_test(tc, linear_bad_layout);
   tcase_add_test(tc, fields_cached_by_state);
   tcase_add_test(tc, bad_input);
   tcase_add_test(tc, shell_nonlinear);

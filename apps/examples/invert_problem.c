@@ -29,19 +29,21 @@ PetscErrorCode InvertGeometryFromOptions(InvertGeometry *g)
 
 /* G_t[r][c] = (1 + t / T) exp(-((x_r - c) / kernel_width)^2), the data positions x_r spread over the window:
    a smooth kernel, with a tile-dependent gain so that no two tiles are alike. */
-static PetscErrorCode InvertCreateKernel(const InvertGeometry *g, PetscInt t, Mat *G)
+static PetscErrorCode InvertCreateKernel(MPI_Comm comm, const InvertGeometry *g, PetscInt t, Mat *G)
 {
   PetscScalar *a;
   PetscReal    gain = 1.0 + (PetscReal)t / (PetscReal)g->n_tiles;
+  PetscInt     rstart, rend;
 
   PetscFunctionBegin;
-  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, g->n_data, g->width, NULL, G));
+  PetscCall(MatCreateDense(comm, PETSC_DECIDE, PETSC_DECIDE, g->n_data, g->width, NULL, G));
+  PetscCall(MatGetOwnershipRange(*G, &rstart, &rend));
   PetscCall(MatDenseGetArrayWrite(*G, &a));
   for (PetscInt c = 0; c < g->width; c++)
-    for (PetscInt r = 0; r < g->n_data; r++) {
+    for (PetscInt r = rstart; r < rend; r++) {
       PetscReal x = (PetscReal)r * (PetscReal)(g->width - 1) / (PetscReal)(g->n_data - 1);
 
-      a[(size_t)c * (size_t)g->n_data + (size_t)r] = gain * PetscExpReal(-PetscSqr((x - (PetscReal)c) / g->kernel_width));
+      a[(size_t)c * (size_t)(rend - rstart) + (size_t)(r - rstart)] = gain * PetscExpReal(-PetscSqr((x - (PetscReal)c) / g->kernel_width));
     }
   PetscCall(MatDenseRestoreArrayWrite(*G, &a));
   PetscCall(MatAssemblyBegin(*G, MAT_FINAL_ASSEMBLY));
@@ -74,14 +76,14 @@ static PetscErrorCode InvertCreateTileMap(const InvertGeometry *g, PetscInt t, M
 }
 
 /* MSMeta's factory: runs only on the rank that owns tile t. */
-static PetscErrorCode InvertFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode InvertFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *map, void *ctx)
 {
   const InvertGeometry *g = (const InvertGeometry *)ctx;
   Mat                   G;
 
   PetscFunctionBegin;
-  PetscCall(InvertCreateKernel(g, t, &G));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(InvertCreateKernel(comm, g, t, &G));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MatDestroy(&G));

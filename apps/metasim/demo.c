@@ -26,18 +26,20 @@ typedef struct {
 } DemoProblem;
 
 /* G_t[r][c] = (1 + t / T) exp(-((x_r - c) / 6)^2), x_r spread over the window. */
-static PetscErrorCode DemoCreateG(const DemoProblem *p, PetscInt t, Mat *G)
+static PetscErrorCode DemoCreateG(MPI_Comm comm, const DemoProblem *p, PetscInt t, Mat *G)
 {
   PetscScalar *a;
+  PetscInt     rstart, rend;
 
   PetscFunctionBegin;
-  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, DEMO_N_DATA, DEMO_WIDTH, NULL, G));
+  PetscCall(MatCreateDense(comm, PETSC_DECIDE, PETSC_DECIDE, DEMO_N_DATA, DEMO_WIDTH, NULL, G));
+  PetscCall(MatGetOwnershipRange(*G, &rstart, &rend));
   PetscCall(MatDenseGetArrayWrite(*G, &a));
   for (PetscInt c = 0; c < DEMO_WIDTH; c++)
-    for (PetscInt r = 0; r < DEMO_N_DATA; r++) {
+    for (PetscInt r = rstart; r < rend; r++) {
       PetscReal x = (PetscReal)r * (DEMO_WIDTH - 1) / (DEMO_N_DATA - 1);
 
-      a[(size_t)c * DEMO_N_DATA + r] = (1.0 + (PetscReal)t / p->n_tiles) * PetscExpReal(-PetscSqr((x - c) / 6.0));
+      a[(size_t)c * (size_t)(rend - rstart) + (size_t)(r - rstart)] = (1.0 + (PetscReal)t / p->n_tiles) * PetscExpReal(-PetscSqr((x - c) / 6.0));
     }
   PetscCall(MatDenseRestoreArrayWrite(*G, &a));
   PetscCall(MatAssemblyBegin(*G, MAT_FINAL_ASSEMBLY));
@@ -53,7 +55,7 @@ static PetscErrorCode DemoWindow(PetscInt t, PetscInt idx[DEMO_WIDTH])
 }
 
 /* MSMeta's factory: called only on the rank that owns tile t. */
-static PetscErrorCode DemoFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
+static PetscErrorCode DemoFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *map, void *ctx)
 {
   DemoProblem *p = (DemoProblem *)ctx;
   PetscInt     idx[DEMO_WIDTH];
@@ -61,8 +63,8 @@ static PetscErrorCode DemoFactory(PetscInt t, MSSim *sim, MSMap *map, void *ctx)
   MSMap        chain[2]; /* projection onto the window, then exp */
 
   PetscFunctionBegin;
-  PetscCall(DemoCreateG(p, t, &G));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(DemoCreateG(comm, p, t, &G));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MatDestroy(&G));
@@ -112,7 +114,7 @@ static PetscErrorCode DemoWriteProblem(MSMeta meta, const DemoProblem *p, const 
   for (PetscInt t = first; t < last; t++) {
     Mat G;
 
-    PetscCall(DemoCreateG(p, t, &G));
+    PetscCall(DemoCreateG(PETSC_COMM_SELF, p, t, &G));
     PetscCall(DemoWindow(t, idx));
     PetscCall(MSProblemWriterSetSimulation(writer, t, G, 2, spec));
     PetscCall(MatDestroy(&G));

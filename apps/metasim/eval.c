@@ -16,7 +16,9 @@ static const char MSAppEvalHelp[] =
   "Defaults: --ops dpred, --model m, --vector v, --adjoint-vector w, --uncertainty std.\n"
   "OUT appears only when complete; an existing OUT is refused unless --force. On a terminal a\n"
   "line per operation says how long it took (-q: none). PETSc options pass through: -meta_view, -log_view,\n"
-  "-meta_jtjdiag exact, ... Errors print one line naming the file and the dataset.\n";
+  "-meta_jtjdiag exact, ... Simulations on groups of ranks: -meta_group_size K, -meta_simulation_ranks\n"
+  "R0,R1,... (one group per simulation) or -meta_group_by_cost; the file does not change.\n"
+  "Errors print one line naming the file and the dataset.\n";
 
 typedef enum {
   MS_OP_DPRED,

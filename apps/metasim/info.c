@@ -1,9 +1,11 @@
 /* metasim info FILE: reads and checks every simulation of a problem file, then summarizes it. */
 #include "apputil.h"
 
-static const char MSAppInfoHelp[] = "usage: mpiexec -n N metasim info FILE\n\n"
+static const char MSAppInfoHelp[] = "usage: mpiexec -n N metasim info FILE [-meta_view [-meta_group_size K | -meta_simulation_ranks R0,R1,... | -meta_group_by_cost]]\n\n"
                                     "Reads every simulation and map of the problem file FILE (each rank a share), checks\n"
                                     "dtypes, shapes, index ranges, values and sizes (docs/format.md), and prints a summary.\n"
+                                    "With -meta_view it also loads the problem as `metasim eval` would, with the same group\n"
+                                    "options, and prints the partition: groups, their ranks, simulations and cost.\n"
                                     "On a problem it prints one line naming the file and the dataset and exits with status 1.\n";
 
 /* Conventional vectors that `metasim eval` uses by default, and whether each is model-sized. */
@@ -45,7 +47,7 @@ static PetscErrorCode ListSimulations(const char file[], const MSProblemInfo *in
 static PetscErrorCode Info(int argc, char **argv)
 {
   MSProblemInfo info;
-  PetscBool     help, has;
+  PetscBool     help, has, view;
   PetscMPIInt   size;
 
   PetscFunctionBegin;
@@ -73,6 +75,13 @@ static PetscErrorCode Info(int argc, char **argv)
     }
   }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  valid: every simulation and map read and checked on %d rank(s)\n", (int)size));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-meta_view", &view));
+  if (view) { /* the partition eval would use: MSMetaSetUp() views it */
+    MSMeta meta;
+
+    PetscCall(MSProblemLoad(PETSC_COMM_WORLD, argv[1], &meta));
+    PetscCall(MSMetaDestroy(&meta));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -8,7 +8,8 @@
 
 /*S
   MSMeta - a meta simulation: pairs (S_i, M_i), i = 0..n-1, every map reading the one global
-  model m. Each rank owns a contiguous range of simulation indices and builds only those.
+  model m. The ranks form groups of consecutive ranks (one rank each by default); each group owns
+  a contiguous range of simulation indices and builds only those, on the group's communicator.
 
   Level: beginner
 
@@ -48,9 +49,10 @@ typedef enum {
 } MSJtJDiagMethod;
 PETSC_EXTERN const char *const MSJtJDiagMethods[];
 
-/* Builds simulation `index` (and its map) on the rank that owns it. For the repeat kind sim is
-   NULL: only the map is built. */
-typedef PetscErrorCode (*MSMetaFactoryFn)(PetscInt index, MSSim *sim, MSMap *map, void *ctx);
+/* Builds simulation `index` on `comm`, the ranks of the group that owns it (PETSC_COMM_SELF for a
+   group of one rank), and its map on PETSC_COMM_SELF; called on every rank of that group. For the
+   repeat kind sim is NULL: only the map is built. */
+typedef PetscErrorCode (*MSMetaFactoryFn)(MPI_Comm comm, PetscInt index, MSSim *sim, MSMap *map, void *ctx);
 
 /* The relative cost of simulation `index` (work per operation, e.g. cells times sources), for the
    partition; called before any simulation is built. */
@@ -69,6 +71,9 @@ PETSC_EXTERN PetscErrorCode MSMetaSetRepeatSimulation(MSMeta, MSSim);
 PETSC_EXTERN PetscErrorCode MSMetaSetFactory(MSMeta, PetscInt, MSMetaFactoryFn, void *);
 PETSC_EXTERN PetscErrorCode MSMetaSetCosts(MSMeta, PetscInt, const PetscReal[]);
 PETSC_EXTERN PetscErrorCode MSMetaSetCostFunction(MSMeta, MSMetaCostFn, void *);
+PETSC_EXTERN PetscErrorCode MSMetaSetGroupSize(MSMeta, PetscInt);
+PETSC_EXTERN PetscErrorCode MSMetaSetSimulationRanks(MSMeta, PetscInt, const PetscInt[]);
+PETSC_EXTERN PetscErrorCode MSMetaSetGroupsFromCosts(MSMeta, PetscBool);
 PETSC_EXTERN PetscErrorCode MSMetaSetReproducible(MSMeta, PetscBool);
 PETSC_EXTERN PetscErrorCode MSMetaSetWaitMode(MSMeta, MSWaitMode);
 PETSC_EXTERN PetscErrorCode MSMetaSetJtJDiagonalMethod(MSMeta, MSJtJDiagMethod);
@@ -79,6 +84,7 @@ PETSC_EXTERN PetscErrorCode MSMetaDestroy(MSMeta *);
 PETSC_EXTERN PetscErrorCode MSMetaGetSizes(MSMeta, PetscInt *, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode MSMetaGetOwnershipRange(MSMeta, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode MSMetaGetLocalSupport(MSMeta, IS *);
+PETSC_EXTERN PetscErrorCode MSMetaGetGroup(MSMeta, MPI_Comm *, PetscMPIInt *, PetscMPIInt *);
 PETSC_EXTERN PetscErrorCode MSMetaGetLocalSimulation(MSMeta, PetscInt, MSSim *, MSMap *);
 PETSC_EXTERN PetscErrorCode MSMetaCreateVecs(MSMeta, Vec *, Vec *);
 

@@ -24,7 +24,7 @@ class SimulationError(RuntimeError):
         self.index, self.rank, self.traceback = index, rank, traceback_text
 
 
-_Factory = ctypes.CFUNCTYPE(ctypes.c_int, PetscInt, ctypes.POINTER(ctypes.c_void_p),
+_Factory = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, PetscInt, ctypes.POINTER(ctypes.c_void_p),
                             ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p)
 
 
@@ -105,8 +105,10 @@ class _Base:
         check(lib.VecDuplicate(x, ctypes.byref(y)), "VecDuplicate")
         return y
 
-    def _build(self, index, psim, pmap, ctx):
-        """The C factory: builds simulation `index` and its map on the rank that owns it."""
+    def _build(self, comm, index, psim, pmap, ctx):
+        """The C factory: builds simulation `index` and its map on the rank that owns it. Python
+        simulations run on one rank (MPI_COMM_SELF): the meta simulation's groups must have one
+        rank each, which MSMetaSetUp() checks; `comm` is not used."""
         try:
             made = self._factory(index)
             if self._kind == REPEAT:

@@ -147,12 +147,12 @@ static PetscErrorCode MSIODCRSpecBuild(const MSDCRSpec *spec, MSSim sim)
 
 /* The MSSIMDCR of a checked description, on PETSC_COMM_SELF, set up (solver from the options
    database); nothing is left behind on failure. */
-PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(const MSDCRSpec *spec, MSSim *sim)
+PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(const MSDCRSpec *spec, MPI_Comm comm, MSSim *sim)
 {
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   ierr = MSIODCRSpecBuild(spec, *sim);
   if (ierr) PetscCall(MSSimDestroy(sim));
   PetscCall(ierr);

@@ -23,7 +23,7 @@ PETSC_INTERN PetscErrorCode MSIOWriteMesh(MSH5File *, PetscInt, const PetscInt[]
 PETSC_INTERN PetscErrorCode MSIOReadMap(MSH5File *, const char[], PetscInt, MSMap *);
 PETSC_INTERN PetscErrorCode MSIOWriteMap(MSH5File *, const char[], PetscInt, const MSMapSpec[]);
 /* Reads simulation i (sim may be NULL: the map only) and returns its data length. */
-PETSC_INTERN PetscErrorCode MSIOReadSimulation(MSH5File *, const MSProblemInfo *, PetscInt, MSSim *, MSMap *, PetscInt *);
+PETSC_INTERN PetscErrorCode MSIOReadSimulation(MSH5File *, const MSProblemInfo *, PetscInt, MPI_Comm, MSSim *, MSMap *, PetscInt *);
 /* The type and sizes of simulation i from attributes and shapes, without building it. */
 PETSC_INTERN PetscErrorCode MSIODescribeSimulation(MSH5File *, const MSProblemInfo *, PetscInt, MSProblemSimInfo *);
 
@@ -37,7 +37,7 @@ PETSC_INTERN PetscErrorCode MSIOMapChainFree(PetscInt, MSMapSpec **);
 PETSC_INTERN PetscErrorCode MSIODCRSpecCheck(const MSDCRSpec *, const char[], const char[]);
 PETSC_INTERN PetscErrorCode MSIODCRSpecCopy(const MSDCRSpec *, MSDCRSpec *);
 PETSC_INTERN PetscErrorCode MSIODCRSpecFree(MSDCRSpec *);
-PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(const MSDCRSpec *, MSSim *);
+PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(const MSDCRSpec *, MPI_Comm, MSSim *);
 PETSC_INTERN PetscErrorCode MSIOReadDCRSpec(MSH5File *, const char[], MSDCRSpec *);
 PETSC_INTERN PetscErrorCode MSIODescribeDCR(MSH5File *, const char[], MSProblemSimInfo *);
 PETSC_INTERN PetscErrorCode MSIOWriteDCRSpec(MSH5File *, const char[], const MSDCRSpec *);

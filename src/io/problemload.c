@@ -9,6 +9,7 @@ typedef struct {
 typedef struct {
   MSIOShare *share;
   PetscInt   index;
+  MPI_Comm   comm;
   MSSim     *sim;
   MSMap     *map;
 } MSIOLoadRequest;
@@ -19,19 +20,22 @@ static PetscErrorCode MSIOLoadReadFn(MSH5File *f, void *ctx)
   PetscInt         n_data;
 
   PetscFunctionBegin;
-  PetscCall(MSIOReadSimulation(f, &req->share->info, req->index, req->sim, req->map, &n_data));
+  PetscCall(MSIOReadSimulation(f, &req->share->info, req->index, req->comm, req->sim, req->map, &n_data));
   PetscFunctionReturn(0);
 }
 
-/* Hands over the simulation read during validation, or reads it (already validated elsewhere). */
-static PetscErrorCode MSIOLoadFactory(PetscInt index, MSSim *sim, MSMap *map, void *ctx)
+/* Hands over the simulation read during validation (on one rank), or reads it (already validated
+   elsewhere) on the ranks of its group. */
+static PetscErrorCode MSIOLoadFactory(MPI_Comm comm, PetscInt index, MSSim *sim, MSMap *map, void *ctx)
 {
   MSIOLoadCtx    *load = (MSIOLoadCtx *)ctx;
   MSIOShare      *sh   = load->share;
-  MSIOLoadRequest req  = {sh, index, sim, map};
+  MSIOLoadRequest req  = {sh, index, comm, sim, map};
+  PetscMPIInt     size;
 
   PetscFunctionBegin;
-  if (index >= sh->lo && index < sh->hi) {
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  if (size == 1 && index >= sh->lo && index < sh->hi) {
     PetscInt k = index - sh->lo;
 
     if (sim) {

@@ -50,7 +50,7 @@ static PetscErrorCode MSIOReadSimulationFn(MSH5File *f, void *ctx)
 
   PetscFunctionBegin;
   PetscCall(MSIOReadInfo(f, &info));
-  PetscCall(MSIOReadSimulation(f, &info, req->index, req->sim, req->map, &n_data));
+  PetscCall(MSIOReadSimulation(f, &info, req->index, PETSC_COMM_SELF, req->sim, req->map, &n_data));
   PetscFunctionReturn(0);
 }
 
@@ -162,7 +162,7 @@ static PetscErrorCode MSIOReadShareFn(MSH5File *f, void *ctx)
     MSSim *sim = &sh->sims[i - sh->lo];
     MSMap *map = &sh->maps[i - sh->lo];
 
-    PetscCall(MSIOReadSimulation(f, &sh->info, i, (sh->info.kind != MS_META_REPEAT || i == 0) ? sim : NULL, map, &n));
+    PetscCall(MSIOReadSimulation(f, &sh->info, i, PETSC_COMM_SELF, (sh->info.kind != MS_META_REPEAT || i == 0) ? sim : NULL, map, &n));
     sh->n_data += n;
     if (!req->keep) {
       PetscCall(MSSimDestroy(sim));

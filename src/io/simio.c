@@ -23,15 +23,46 @@ static PetscErrorCode MSIODescribeLinear(MSH5File *f, const char group[], MSProb
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode MSIOReadLinear(MSH5File *f, const char group[], MSSim *sim)
+/* A sequential Mat read on every rank of comm as a Mat on comm in PETSc's default layout, each
+   rank keeping its rows (the same Mat on one rank). */
+static PetscErrorCode MSIODistributeRows(MPI_Comm comm, Mat seq, Mat *A)
+{
+  PetscMPIInt size;
+  PetscInt    M, N, m = PETSC_DECIDE, end;
+  IS          rows, cols;
+  Mat         local;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  if (size == 1) {
+    PetscCall(PetscObjectReference((PetscObject)seq));
+    *A = seq;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(MatGetSize(seq, &M, &N));
+  PetscCall(PetscSplitOwnership(comm, &m, &M));
+  PetscCallMPI(MPI_Scan(&m, &end, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCall(ISCreateStride(PETSC_COMM_SELF, m, end - m, 1, &rows));
+  PetscCall(ISCreateStride(PETSC_COMM_SELF, N, 0, 1, &cols));
+  PetscCall(MatCreateSubMatrix(seq, rows, cols, MAT_INITIAL_MATRIX, &local));
+  PetscCall(MatCreateMPIMatConcatenateSeqMat(comm, local, PETSC_DECIDE, MAT_INITIAL_MATRIX, A));
+  PetscCall(MatDestroy(&local));
+  PetscCall(ISDestroy(&rows));
+  PetscCall(ISDestroy(&cols));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSIOReadLinear(MSH5File *f, const char group[], MPI_Comm comm, MSSim *sim)
 {
   char path[PETSC_MAX_PATH_LEN];
-  Mat  G;
+  Mat  seq, G;
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/G", group));
-  PetscCall(MSIOReadMatrix(f, path, &G));
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSIOReadMatrix(f, path, &seq));
+  PetscCall(MSIODistributeRows(comm, seq, &G));
+  PetscCall(MatDestroy(&seq));
+  PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MSSimSetUp(*sim));
@@ -39,14 +70,14 @@ static PetscErrorCode MSIOReadLinear(MSH5File *f, const char group[], MSSim *sim
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode MSIOReadDCR(MSH5File *f, const char group[], MSSim *sim)
+static PetscErrorCode MSIOReadDCR(MSH5File *f, const char group[], MPI_Comm comm, MSSim *sim)
 {
   MSDCRSpec      spec;
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(MSIOReadDCRSpec(f, group, &spec));
-  ierr = MSIODCRSpecCreateSim(&spec, sim);
+  ierr = MSIODCRSpecCreateSim(&spec, comm, sim);
   PetscCall(MSIODCRSpecFree(&spec));
   PetscCall(ierr);
   PetscFunctionReturn(0);
@@ -57,7 +88,7 @@ static PetscErrorCode MSIOReadDCR(MSH5File *f, const char group[], MSSim *sim)
 static const struct {
   const char *type;
   PetscErrorCode (*describe)(MSH5File *, const char[], MSProblemSimInfo *);
-  PetscErrorCode (*read)(MSH5File *, const char[], MSSim *);
+  PetscErrorCode (*read)(MSH5File *, const char[], MPI_Comm, MSSim *);
   const char *data_where, *data_what, *sub_where, *sub_what;
 } MSIOSimTypes[] = {
   {MSSIMLINEAR, MSIODescribeLinear, MSIOReadLinear, "G",         "rows",      "G",    "columns"},
@@ -106,7 +137,7 @@ PETSC_INTERN PetscErrorCode MSIODescribeSimulation(MSH5File *f, const MSProblemI
   PetscFunctionReturn(0);
 }
 
-PETSC_INTERN PetscErrorCode MSIOReadSimulation(MSH5File *f, const MSProblemInfo *info, PetscInt i, MSSim *sim, MSMap *map, PetscInt *n_data)
+PETSC_INTERN PetscErrorCode MSIOReadSimulation(MSH5File *f, const MSProblemInfo *info, PetscInt i, MPI_Comm comm, MSSim *sim, MSMap *map, PetscInt *n_data)
 {
   char             group[64], simgroup[64], path[PETSC_MAX_PATH_LEN];
   MSProblemSimInfo sinfo;
@@ -118,7 +149,7 @@ PETSC_INTERN PetscErrorCode MSIOReadSimulation(MSH5File *f, const MSProblemInfo 
   PetscCall(MSIOSimulationGroups(f, info, i, group, simgroup, sizeof(group)));
   PetscCall(MSIOFindSimType(f, simgroup, &sinfo, &which));
   if (sim) {
-    PetscCall(MSIOSimTypes[which].read(f, simgroup, sim));
+    PetscCall(MSIOSimTypes[which].read(f, simgroup, comm, sim));
     PetscCall(MSSimGetSizes(*sim, &sinfo.n_sub, &sinfo.n_data));
   } else PetscCall(MSIOSimTypes[which].describe(f, simgroup, &sinfo));
   PetscCheck(info->kind != MS_META_SUM || sinfo.n_data == info->n_data, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s/%s: %" PetscInt_FMT " %s, but the sum kind needs every simulation to have n_data = %" PetscInt_FMT " %s", f->name, simgroup, MSIOSimTypes[which].data_where, sinfo.n_data,

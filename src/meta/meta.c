@@ -34,6 +34,8 @@ PetscErrorCode MSMetaCreate(MPI_Comm comm, MSMeta *meta)
   PetscCall(MSHeaderSetTypeName(&m->hdr, MSMetaKinds[MS_META_STACK]));
   PetscCallMPI(MPI_Comm_rank(dup, &m->rank));
   PetscCallMPI(MPI_Comm_size(dup, &m->size));
+  m->gcomm      = PETSC_COMM_SELF;
+  m->gsize      = 1;
   m->kind       = MS_META_STACK;
   m->jtj_method = MS_JTJDIAG_COMPOSE;
   *meta         = m;
@@ -108,16 +110,21 @@ PetscErrorCode MSMetaSetOptionsPrefix(MSMeta meta, const char prefix[])
 . -meta_reproducible              - bitwise identical results for any rank count
 . -meta_jtjdiag <compose,exact>   - how the JtJ diagonal is computed
 . -meta_wait <quiet,spin>         - how a rank waits for the others after its local work
-- -meta_view                      - print the partition after `MSMetaSetUp()`
+. -meta_group_size <k>            - each simulation on a group of k ranks
+. -meta_simulation_ranks <r0,...> - simulation i on its own group of r_i ranks
+. -meta_group_by_cost             - group sizes from the simulations' costs
+- -meta_view                      - print the groups and partition after `MSMetaSetUp()`
 
   Level: beginner
 
-.seealso: `MSMetaSetReproducible()`, `MSMetaSetJtJDiagonalMethod()`
+.seealso: `MSMetaSetReproducible()`, `MSMetaSetJtJDiagonalMethod()`, `MSMetaSetGroupSize()`,
+          `MSMetaSetSimulationRanks()`, `MSMetaSetGroupsFromCosts()`
 @*/
 PetscErrorCode MSMetaSetFromOptions(MSMeta meta)
 {
   MSMetaKind      kind   = meta->kind;
   MSJtJDiagMethod method = meta->jtj_method;
+  PetscInt        group_size = PetscMax(meta->group_size, 1), n_ranks, *ranks;
   PetscBool       flg;
 
   PetscFunctionBegin;
@@ -129,6 +136,14 @@ PetscErrorCode MSMetaSetFromOptions(MSMeta meta)
   PetscCall(PetscOptionsEnum("-meta_jtjdiag", "JtJ diagonal method", "MSMetaSetJtJDiagonalMethod", MSJtJDiagMethods, (PetscEnum)method, (PetscEnum *)&method, NULL));
   meta->jtj_method = method;
   PetscCall(PetscOptionsEnum("-meta_wait", "How a rank waits for the others after its local work", "MSMetaSetWaitMode", MSWaitModes, (PetscEnum)meta->wait_mode, (PetscEnum *)&meta->wait_mode, NULL));
+  PetscCall(PetscOptionsInt("-meta_group_size", "Ranks per group (each simulation on a group)", "MSMetaSetGroupSize", group_size, &group_size, &flg));
+  if (flg) PetscCall(MSMetaSetGroupSize(meta, group_size));
+  PetscCall(PetscMalloc1(PetscMax(meta->n_sims, 1), &ranks));
+  n_ranks = PetscMax(meta->n_sims, 1);
+  PetscCall(PetscOptionsIntArray("-meta_simulation_ranks", "Ranks of each simulation, one group each", "MSMetaSetSimulationRanks", ranks, &n_ranks, &flg));
+  if (flg) PetscCall(MSMetaSetSimulationRanks(meta, n_ranks, ranks));
+  PetscCall(PetscFree(ranks));
+  PetscCall(PetscOptionsBool("-meta_group_by_cost", "Size groups from the simulations' costs", "MSMetaSetGroupsFromCosts", meta->group_by_cost, &meta->group_by_cost, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -472,7 +487,8 @@ PetscErrorCode MSMetaCreateVecs(MSMeta meta, Vec *m, Vec *d)
 }
 
 /*@C
-  MSMetaView - prints the kind, sizes and the partition: simulations, data and cost per rank
+  MSMetaView - prints the kind, sizes and the partition: for each group its ranks, simulations,
+  data, cost and cost per rank
 
   Collective
 
@@ -490,10 +506,15 @@ PetscErrorCode MSMetaView(MSMeta meta, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "simulations %" PetscInt_FMT ", model length %" PetscInt_FMT ", data length %" PetscInt_FMT "\n", meta->n_sims, meta->n_model, meta->n_data));
   PetscCall(PetscViewerASCIIPrintf(viewer, "reproducible reductions: %s, JtJ diagonal: %s, wait: %s\n", meta->reproducible ? "yes" : "no", MSJtJDiagMethods[meta->jtj_method], MSWaitModes[meta->wait_mode]));
   if (meta->hdr.setupcalled) {
-    PetscCall(PetscViewerASCIIPrintf(viewer, "partition over %d rank(s):\n", meta->size));
-    PetscCall(PetscViewerASCIIPrintf(viewer, "  rank   simulations          count        data        cost\n"));
-    for (PetscMPIInt r = 0; r < meta->size; r++)
-      PetscCall(PetscViewerASCIIPrintf(viewer, "  %4d   [%6" PetscInt_FMT ", %6" PetscInt_FMT ")   %6" PetscInt_FMT "  %10" PetscInt_FMT "  %10.4g\n", r, meta->sim_ranges[r], meta->sim_ranges[r + 1], meta->sim_ranges[r + 1] - meta->sim_ranges[r], meta->rank_data[r], (double)meta->rank_cost[r]));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "partition over %d rank(s) in %d group(s):\n", meta->size, meta->n_groups));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  group   ranks          simulations          count        data        cost   cost/rank\n"));
+    for (PetscMPIInt g = 0; g < meta->n_groups; g++) {
+      PetscInt    data = 0;
+      PetscMPIInt lo = meta->group_ranks[g], hi = meta->group_ranks[g + 1];
+
+      for (PetscMPIInt r = lo; r < hi; r++) data += meta->rank_data[r];
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  %5d   [%4d, %4d)   [%6" PetscInt_FMT ", %6" PetscInt_FMT ")   %6" PetscInt_FMT "  %10" PetscInt_FMT "  %10.4g  %10.4g\n", g, lo, hi, meta->sim_ranges[g], meta->sim_ranges[g + 1], meta->sim_ranges[g + 1] - meta->sim_ranges[g], data, (double)meta->group_cost[g], (double)(meta->group_cost[g] / (hi - lo))));
+    }
   }
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(0);
@@ -539,10 +560,8 @@ PetscErrorCode MSMetaDestroy(MSMeta *meta)
   PetscCall(PetscFree(m->rmaps));
   PetscCall(MSSimDestroy(&m->repeat_sim));
   PetscCall(PetscFree(m->costs));
-  PetscCall(PetscFree(m->sim_ranges));
   PetscCall(PetscFree(m->data_offsets));
   PetscCall(PetscFree(m->rank_data));
-  PetscCall(PetscFree(m->rank_cost));
   PetscCall(ISDestroy(&m->support));
   PetscCall(VecDestroy(&m->mloc));
   PetscCall(VecDestroy(&m->vloc));
@@ -553,10 +572,18 @@ PetscErrorCode MSMetaDestroy(MSMeta *meta)
   PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_v));
   PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_d));
   PetscCall(MSMetaDestroyVecArray(m->n_local, &m->sub_g));
+  PetscCall(MSMetaDestroyVecArray(m->n_local, &m->rep));
+  PetscCall(MSMetaDestroyVecArray(m->n_local, &m->rep_g));
+  if (m->to_root)
+    for (PetscInt i = 0; i < m->n_local; i++) PetscCall(VecScatterDestroy(&m->to_root[i]));
+  PetscCall(PetscFree(m->to_root));
+  PetscCall(VecDestroy(&m->dloc));
+  PetscCall(VecScatterDestroy(&m->data_scatter));
   PetscCall(MSMetaReproDestroy(m));
   PetscCall(VecDestroy(&m->dsum));
   PetscCall(VecDestroy(&m->dall));
   PetscCall(VecScatterDestroy(&m->data_to_all));
+  PetscCall(MSMetaGroupsDestroy(m)); /* after the simulations that live on the group's communicator */
   comm = m->hdr.comm;
   PetscCall(MSHeaderFinalize(&m->hdr));
   PetscCall(PetscCommDestroy(&comm));

@@ -41,3 +41,42 @@ PetscErrorCode MSMetaCheckAll(MSMeta meta, PetscBool ok, PetscErrorCode code, co
   PetscCheck(all, meta->hdr.comm, code, "%s", message);
   PetscFunctionReturn(0);
 }
+
+/* Inside a group of several ranks: whether any of its ranks failed the collective step just
+   taken, so that all of them leave the loop before the next collective (the failing rank keeps
+   its error for MSMetaAgree()). One rank: its own outcome. */
+PetscErrorCode MSMetaGroupFailed(MSMeta meta, PetscErrorCode lerr, PetscBool *stop)
+{
+  int in = lerr ? 1 : 0, out = in;
+
+  PetscFunctionBegin;
+  if (meta->gsize > 1) PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MAX, meta->gcomm));
+  *stop = out ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* Runs step(k), then pull(k) if given, for every owned simulation k, agreeing inside the group
+   after each, then across groups: one error on every rank, naming the simulation and the rank
+   that failed. step is a simulation's collective operation, pull what follows it on the group.
+   The loop, not the agreement, is logged as event (if not negative). */
+PetscErrorCode MSMetaForEachLocal(MSMeta meta, PetscLogEvent event, MSMetaLocalStep step, MSMetaLocalStep pull, void *ctx, const char what[])
+{
+  PetscErrorCode lerr = 0;
+  PetscInt       failed = -1;
+  PetscBool      stop = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  if (event >= 0) PetscCall(PetscLogEventBegin(event, 0, 0, 0, 0));
+  for (PetscInt k = 0; k < meta->n_local && !stop; k++) {
+    lerr = step(meta, k, ctx);
+    PetscCall(MSMetaGroupFailed(meta, lerr, &stop));
+    if (!stop && pull) {
+      lerr = pull(meta, k, ctx);
+      PetscCall(MSMetaGroupFailed(meta, lerr, &stop));
+    }
+    if (lerr) failed = meta->first + k;
+  }
+  if (event >= 0) PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
+  PetscCall(MSMetaAgree(meta, lerr, failed, what));
+  PetscFunctionReturn(0);
+}

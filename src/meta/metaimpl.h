@@ -26,10 +26,20 @@ struct _p_MSMeta {
   MSMetaCostFn    cost_fn; /* evaluated at set-up, each rank a block of indices */
   void           *cost_ctx;
 
-  /* partition: rank r owns simulations [sim_ranges[r], sim_ranges[r+1]) */
-  PetscMPIInt rank, size;
-  PetscInt   *sim_ranges;
-  PetscInt    first, n_local;
+  /* groups of consecutive ranks (metagroup.c): group g is ranks [group_ranks[g], group_ranks[g+1])
+     and owns simulations [sim_ranges[g], sim_ranges[g+1]); each rank of a group holds them all,
+     each simulation living on the group's communicator */
+  PetscMPIInt  rank, size;
+  PetscInt     group_size;    /* MSMetaSetGroupSize(): uniform groups of this many ranks */
+  PetscInt     n_sim_ranks;   /* MSMetaSetSimulationRanks(): one group per simulation, of sim_ranks[i] ranks */
+  PetscInt    *sim_ranks;
+  PetscBool    group_by_cost; /* MSMetaSetGroupsFromCosts() */
+  PetscMPIInt  n_groups, group, grank, gsize; /* the groups; this rank's group, its rank and size in it */
+  PetscMPIInt *group_ranks;
+  MPI_Comm     gcomm;         /* the group's communicator: PETSC_COMM_SELF for a group of one rank */
+  PetscInt    *sim_ranges;
+  PetscReal   *group_cost;    /* summed cost of each group's simulations, for views */
+  PetscInt     first, n_local; /* this rank's group's simulations */
   MSSim      *sims;  /* n_local owned simulations (the shared one, referenced, for repeat) */
   MSMap      *maps;  /* their maps on the global model */
   MSMap      *rmaps; /* the same maps restricted to the rank's support */
@@ -38,9 +48,8 @@ struct _p_MSMeta {
   PetscInt  n_model;        /* global model length */
   PetscInt  n_data;         /* global data length */
   PetscInt  n_data_local;   /* this rank's part of the data Vec */
-  PetscInt *data_offsets;   /* stack/repeat: n_local+1 offsets of each simulation's block in the local data */
-  PetscInt *rank_data;      /* size: data length on each rank, for views */
-  PetscReal *rank_cost;     /* size: summed cost on each rank, for views */
+  PetscInt *data_offsets;   /* stack/repeat: n_local+1 offsets of this rank's part of each simulation's block in the local data */
+  PetscInt *rank_data;      /* size: data length on each rank */
 
   /* local compressed model: the union of the owned maps' supports */
   IS         support;
@@ -53,6 +62,13 @@ struct _p_MSMeta {
   VecScatter data_to_all;      /* sum kind: distributed data -> every rank's full copy */
   Vec        dall;             /* sum kind: the full copy */
 
+  /* groups of several ranks: a simulation's vectors are split over its group's ranks */
+  Vec        *rep;             /* per owned simulation: its whole sub-model on every rank of the group (the map's output) */
+  Vec        *rep_g;           /* its model-space vector gathered on the group's first rank (length 0 elsewhere) */
+  VecScatter *to_root;         /* sub_g[k] -> rep_g[k] */
+  Vec        dloc;             /* stack/repeat: this rank's parts of its simulations' data blocks, when they are not its part of the data Vec */
+  VecScatter data_scatter;     /* data Vec -> dloc */
+
   /* reproducible mode (metarepro.c): binned sums on the support, their model-layout reduction */
   MSBinnedSum rsum;            /* the model-space terms on the rank's support */
   MSBinnedSum rdata, rdata_own;/* sum kind: full-length data terms, and this rank's part of the total */
@@ -61,9 +77,17 @@ struct _p_MSMeta {
   VecScatter rscatter;         /* rbins -> rbins_loc; rebuilt with the model scatter */
 };
 
-/* collective agreement on a local failure */
+/* collective agreement on a local failure: inside the group after each collective step of a
+   simulation, then across groups */
+typedef PetscErrorCode (*MSMetaLocalStep)(MSMeta, PetscInt, void *);
 PETSC_INTERN PetscErrorCode MSMetaAgree(MSMeta, PetscErrorCode, PetscInt, const char[]);
 PETSC_INTERN PetscErrorCode MSMetaCheckAll(MSMeta, PetscBool, PetscErrorCode, const char[]);
+PETSC_INTERN PetscErrorCode MSMetaGroupFailed(MSMeta, PetscErrorCode, PetscBool *);
+PETSC_INTERN PetscErrorCode MSMetaForEachLocal(MSMeta, PetscLogEvent, MSMetaLocalStep, MSMetaLocalStep, void *, const char[]);
+
+/* groups */
+PETSC_INTERN PetscErrorCode MSMetaGroupsCreate(MSMeta, const PetscReal[]);
+PETSC_INTERN PetscErrorCode MSMetaGroupsDestroy(MSMeta);
 
 /* data movement */
 PETSC_INTERN PetscErrorCode MSMetaCheckModelVec(MSMeta, Vec, const char[]);
@@ -76,6 +100,7 @@ PETSC_INTERN PetscErrorCode MSMetaZeroModelSum(MSMeta);
 PETSC_INTERN PetscErrorCode MSMetaAccumulateModel(MSMeta, PetscInt, Vec);
 PETSC_INTERN PetscErrorCode MSMetaReduceModel(MSMeta, Vec);
 PETSC_INTERN PetscErrorCode MSMetaGetLocalDataBlock(MSMeta, PetscInt, Vec *);
+PETSC_INTERN PetscErrorCode MSMetaPullBack(MSMeta, PetscInt, PetscBool, PetscBool *);
 
 /* reproducible mode */
 PETSC_INTERN PetscErrorCode MSMetaReproSetUp(MSMeta);

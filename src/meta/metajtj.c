@@ -2,115 +2,145 @@
    diagonal from one adjoint product per datum through the whole meta Jacobian. */
 #include "metaimpl.h"
 
-/* Weight of datum r of owned simulation k (1 without weights); W was distributed to the owned
-   simulations with MSMetaDataToLocal(). */
-static PetscErrorCode MSMetaLocalWeight(MSMeta meta, PetscInt k, PetscBool weighted, PetscInt r, PetscScalar *wr)
+typedef struct {
+  PetscBool weighted;
+  Vec      *probes; /* per owned simulation: a data-space vector in its layout */
+  Vec       acc;    /* stack exact: the squared rows of one simulation, on its support */
+  PetscInt  r;      /* sum exact: the datum */
+} MSMetaJtJCtx;
+
+/* probes[k] = w_r e_r, datum r of owned simulation k with its weight (1 without weights); W was
+   distributed with MSMetaDataToLocal(). The rank of the simulation's group that owns the datum
+   sets it. */
+static PetscErrorCode MSMetaSetProbe(MSMeta meta, MSMetaJtJCtx *c, PetscInt k, PetscInt r)
 {
-  PetscFunctionBegin;
-  *wr = 1.0;
-  if (weighted) {
-    Vec                Wk;
-    const PetscScalar *a;
+  Vec         probe = c->probes[k];
+  PetscScalar wr    = 1.0;
+  PetscInt    lo, hi;
 
-    PetscCall(MSMetaGetLocalDataBlock(meta, k, &Wk));
-    PetscCall(VecGetArrayRead(Wk, &a));
-    *wr = a[r];
-    PetscCall(VecRestoreArrayRead(Wk, &a));
-  }
-  PetscFunctionReturn(0);
-}
-
-/* sum_k (M_k' o M_k')^T diag_k, diag_k the simulation's own weighted diagonal. */
-static PetscErrorCode MSMetaLocalComposedDiagonal(MSMeta meta, PetscBool weighted, PetscInt *failed)
-{
-  PetscFunctionBegin;
-  PetscCall(MSMetaZeroModelSum(meta));
-  for (PetscInt k = 0; k < meta->n_local; k++) {
-    Vec Wk = NULL;
-
-    *failed = meta->first + k;
-    if (weighted) PetscCall(MSMetaGetLocalDataBlock(meta, k, &Wk));
-    PetscCall(MSSimGetJtJDiagonal(meta->sims[k], meta->sub_m[k], Wk, meta->sub_g[k]));
-    PetscCall(MSMapSquaredJtvec(meta->rmaps[k], meta->mloc, meta->sub_g[k], meta->tloc));
-    PetscCall(MSMetaAccumulateModel(meta, k, meta->tloc));
-  }
-  *failed = -1;
-  PetscFunctionReturn(0);
-}
-
-/* tloc = M_k'^T J_k^T (w_r e_r): row r of owned simulation k's block of the meta Jacobian. */
-static PetscErrorCode MSMetaLocalJacobianRow(MSMeta meta, PetscInt k, PetscInt r, PetscScalar wr, Vec probe)
-{
   PetscFunctionBegin;
   PetscCall(VecSet(probe, 0.0));
-  PetscCall(VecSetValue(probe, r, wr, INSERT_VALUES));
+  PetscCall(VecGetOwnershipRange(probe, &lo, &hi));
+  if (r >= lo && r < hi) {
+    if (c->weighted) {
+      Vec                Wk;
+      const PetscScalar *a;
+      PetscInt           wlo;
+
+      PetscCall(MSMetaGetLocalDataBlock(meta, k, &Wk));
+      PetscCall(VecGetOwnershipRange(Wk, &wlo, NULL));
+      PetscCall(VecGetArrayRead(Wk, &a));
+      wr = a[r - wlo];
+      PetscCall(VecRestoreArrayRead(Wk, &a));
+    }
+    PetscCall(VecSetValue(probe, r, wr, INSERT_VALUES));
+  }
   PetscCall(VecAssemblyBegin(probe));
   PetscCall(VecAssemblyEnd(probe));
-  PetscCall(MSSimJtvec(meta->sims[k], meta->sub_m[k], probe, meta->sub_g[k]));
-  PetscCall(MSMapJtvec(meta->rmaps[k], meta->mloc, meta->sub_g[k], meta->tloc));
   PetscFunctionReturn(0);
 }
 
-/* Stack and repeat: every row of J belongs to one simulation, so each rank squares its own rows. */
-static PetscErrorCode MSMetaLocalExactDiagonal(MSMeta meta, PetscBool weighted, PetscInt *failed)
+/* Composed: simulation k's own weighted diagonal, then (M_k' o M_k')^T of it into the sum. */
+static PetscErrorCode MSMetaComposedStep(MSMeta meta, PetscInt k, void *ctx)
 {
-  Vec acc, probe = NULL;
+  MSMetaJtJCtx *c  = (MSMetaJtJCtx *)ctx;
+  Vec           Wk = NULL;
 
   PetscFunctionBegin;
-  PetscCall(MSMetaZeroModelSum(meta));
-  PetscCall(VecDuplicate(meta->tloc, &acc));
-  for (PetscInt k = 0; k < meta->n_local; k++) {
-    PetscInt n_data;
-
-    *failed = meta->first + k;
-    PetscCall(VecDuplicate(meta->sub_d[k], &probe));
-    PetscCall(VecGetSize(probe, &n_data));
-    PetscCall(VecSet(acc, 0.0));
-    for (PetscInt r = 0; r < n_data; r++) {
-      PetscScalar wr;
-
-      PetscCall(MSMetaLocalWeight(meta, k, weighted, r, &wr));
-      PetscCall(MSMetaLocalJacobianRow(meta, k, r, wr, probe));
-      PetscCall(VecPointwiseMult(meta->tloc, meta->tloc, meta->tloc));
-      PetscCall(VecAXPY(acc, 1.0, meta->tloc));
-    }
-    PetscCall(VecDestroy(&probe));
-    PetscCall(MSMetaAccumulateModel(meta, k, acc));
-  }
-  *failed = -1;
-  PetscCall(VecDestroy(&acc));
+  if (c->weighted) PetscCall(MSMetaGetLocalDataBlock(meta, k, &Wk));
+  PetscCall(MSSimGetJtJDiagonal(meta->sims[k], meta->sub_m[k], Wk, meta->sub_g[k]));
   PetscFunctionReturn(0);
 }
 
-/* Sum kind: row r of J is sum_k M_k'^T J_k^T e_r over every simulation, so each row is reduced
-   over the ranks before it is squared: n_data reductions. */
-static PetscErrorCode MSMetaSumExactDiagonal(MSMeta meta, PetscBool weighted, Vec diag)
+static PetscErrorCode MSMetaComposedPull(MSMeta meta, PetscInt k, void *ctx)
 {
-  Vec            row, probe;
-  PetscErrorCode lerr = 0;
-  PetscInt       failed = -1;
+  PetscBool holder;
+
+  PetscFunctionBegin;
+  PetscCall(MSMetaPullBack(meta, k, PETSC_TRUE, &holder));
+  if (holder) PetscCall(MSMetaAccumulateModel(meta, k, meta->tloc));
+  PetscFunctionReturn(0);
+}
+
+/* Stack and repeat exact: every row of J belongs to one simulation, so each group squares its
+   own simulations' rows: row r of simulation k is M_k'^T J_k^T (w_r e_r). Each row is a
+   collective step of the group, agreed on before the next. */
+static PetscErrorCode MSMetaExactRowsStep(MSMeta meta, PetscInt k, void *ctx)
+{
+  MSMetaJtJCtx  *c = (MSMetaJtJCtx *)ctx;
+  PetscInt       n_data;
+  PetscBool      holder = PETSC_FALSE, stop;
+  PetscErrorCode lerr;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetSize(c->probes[k], &n_data));
+  PetscCall(VecSet(c->acc, 0.0));
+  for (PetscInt r = 0; r < n_data; r++) {
+    lerr = MSMetaSetProbe(meta, c, k, r);
+    if (!lerr) lerr = MSSimJtvec(meta->sims[k], meta->sub_m[k], c->probes[k], meta->sub_g[k]);
+    PetscCall(MSMetaGroupFailed(meta, lerr, &stop));
+    if (stop) PetscFunctionReturn(lerr);
+    lerr = MSMetaPullBack(meta, k, PETSC_FALSE, &holder);
+    if (!lerr && holder) lerr = VecPointwiseMult(meta->tloc, meta->tloc, meta->tloc);
+    if (!lerr && holder) lerr = VecAXPY(c->acc, 1.0, meta->tloc);
+    PetscCall(MSMetaGroupFailed(meta, lerr, &stop));
+    if (stop) PetscFunctionReturn(lerr);
+  }
+  if (holder) PetscCall(MSMetaAccumulateModel(meta, k, c->acc));
+  PetscFunctionReturn(0);
+}
+
+/* Sum exact: row r of J is sum_k M_k'^T J_k^T e_r over every simulation. */
+static PetscErrorCode MSMetaSumRowStep(MSMeta meta, PetscInt k, void *ctx)
+{
+  MSMetaJtJCtx *c = (MSMetaJtJCtx *)ctx;
+
+  PetscFunctionBegin;
+  PetscCall(MSMetaSetProbe(meta, c, k, c->r));
+  PetscCall(MSSimJtvec(meta->sims[k], meta->sub_m[k], c->probes[k], meta->sub_g[k]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSMetaSumRowPull(MSMeta meta, PetscInt k, void *ctx)
+{
+  PetscBool holder;
+
+  PetscFunctionBegin;
+  PetscCall(MSMetaPullBack(meta, k, PETSC_FALSE, &holder));
+  if (holder) PetscCall(MSMetaAccumulateModel(meta, k, meta->tloc));
+  PetscFunctionReturn(0);
+}
+
+/* Each row is reduced over the ranks before it is squared: n_data reductions. */
+static PetscErrorCode MSMetaSumExactDiagonal(MSMeta meta, MSMetaJtJCtx *c, Vec diag)
+{
+  Vec row;
 
   PetscFunctionBegin;
   PetscCall(VecDuplicate(diag, &row));
-  PetscCall(VecCreateSeq(PETSC_COMM_SELF, meta->n_data, &probe));
   PetscCall(VecSet(diag, 0.0));
-  for (PetscInt r = 0; r < meta->n_data; r++) {
+  for (c->r = 0; c->r < meta->n_data; c->r++) {
     PetscCall(MSMetaZeroModelSum(meta));
-    for (PetscInt k = 0; k < meta->n_local && !lerr; k++) {
-      PetscScalar wr = 1.0;
-
-      failed = meta->first + k;
-      if (!lerr && weighted) lerr = MSMetaLocalWeight(meta, k, weighted, r, &wr);
-      if (!lerr) lerr = MSMetaLocalJacobianRow(meta, k, r, wr, probe);
-      if (!lerr) lerr = MSMetaAccumulateModel(meta, k, meta->tloc);
-    }
-    PetscCall(MSMetaAgree(meta, lerr, failed, "exact JtJ diagonal"));
+    PetscCall(MSMetaForEachLocal(meta, -1, MSMetaSumRowStep, MSMetaSumRowPull, c, "exact JtJ diagonal"));
     PetscCall(MSMetaReduceModel(meta, row));
     PetscCall(VecPointwiseMult(row, row, row));
     PetscCall(VecAXPY(diag, 1.0, row));
   }
-  PetscCall(VecDestroy(&probe));
   PetscCall(VecDestroy(&row));
+  PetscFunctionReturn(0);
+}
+
+/* diag with the chosen method; the probes are in place for the exact one. */
+static PetscErrorCode MSMetaJtJCompute(MSMeta meta, MSMetaJtJCtx *c, Vec diag)
+{
+  PetscFunctionBegin;
+  if (meta->jtj_method == MS_JTJDIAG_EXACT && meta->kind == MS_META_SUM) PetscCall(MSMetaSumExactDiagonal(meta, c, diag));
+  else {
+    PetscCall(MSMetaZeroModelSum(meta));
+    if (meta->jtj_method == MS_JTJDIAG_EXACT) PetscCall(MSMetaForEachLocal(meta, MS_MetaLocalAdjoint, MSMetaExactRowsStep, NULL, c, "JtJ diagonal"));
+    else PetscCall(MSMetaForEachLocal(meta, MS_MetaLocalAdjoint, MSMetaComposedStep, MSMetaComposedPull, c, "JtJ diagonal"));
+    PetscCall(MSMetaReduceModel(meta, diag));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -142,9 +172,9 @@ static PetscErrorCode MSMetaSumExactDiagonal(MSMeta meta, PetscBool weighted, Ve
 @*/
 PetscErrorCode MSMetaGetJtJDiagonal(MSMeta meta, Vec m, Vec W, Vec diag, PetscBool *exact)
 {
-  PetscErrorCode lerr = 0;
-  PetscInt       failed = -1;
-  PetscBool      single = PETSC_TRUE, all_single, weighted = W ? PETSC_TRUE : PETSC_FALSE;
+  MSMetaJtJCtx   c;
+  PetscBool      single = PETSC_TRUE, all_single;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(MSMetaCheckModelVec(meta, diag, "JtJ diagonal output"));
@@ -161,17 +191,18 @@ PetscErrorCode MSMetaGetJtJDiagonal(MSMeta meta, Vec m, Vec W, Vec diag, PetscBo
     single = (PetscBool)(single && s);
   }
   PetscCall(MPIU_Allreduce(&single, &all_single, 1, MPIU_BOOL, MPI_LAND, meta->hdr.comm));
-  PetscCall(PetscLogEventBegin(MS_MetaLocalAdjoint, 0, 0, 0, 0));
-  if (meta->jtj_method == MS_JTJDIAG_EXACT && meta->kind == MS_META_SUM) {
-    PetscCall(PetscLogEventEnd(MS_MetaLocalAdjoint, 0, 0, 0, 0));
-    PetscCall(MSMetaSumExactDiagonal(meta, weighted, diag));
-  } else {
-    if (meta->jtj_method == MS_JTJDIAG_EXACT) lerr = MSMetaLocalExactDiagonal(meta, weighted, &failed);
-    else lerr = MSMetaLocalComposedDiagonal(meta, weighted, &failed);
-    PetscCall(PetscLogEventEnd(MS_MetaLocalAdjoint, 0, 0, 0, 0));
-    PetscCall(MSMetaAgree(meta, lerr, failed, "JtJ diagonal"));
-    PetscCall(MSMetaReduceModel(meta, diag));
+  c.weighted = W ? PETSC_TRUE : PETSC_FALSE;
+  c.acc      = NULL;
+  PetscCall(PetscCalloc1(meta->n_local, &c.probes));
+  if (meta->jtj_method == MS_JTJDIAG_EXACT) {
+    PetscCall(VecDuplicate(meta->tloc, &c.acc));
+    for (PetscInt k = 0; k < meta->n_local; k++) PetscCall(VecDuplicate(meta->sub_d[k], &c.probes[k]));
   }
+  ierr = MSMetaJtJCompute(meta, &c, diag); /* fails on every rank: free first */
+  PetscCall(VecDestroy(&c.acc));
+  for (PetscInt k = 0; k < meta->n_local; k++) PetscCall(VecDestroy(&c.probes[k]));
+  PetscCall(PetscFree(c.probes));
+  PetscCall(ierr);
   if (exact) *exact = (meta->jtj_method == MS_JTJDIAG_EXACT || (all_single && (meta->kind != MS_META_SUM || meta->n_sims == 1))) ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }

@@ -2,53 +2,48 @@
    local work on the owned simulations, then a gather or reduction. */
 #include "metaimpl.h"
 
-typedef enum {
-  MS_META_LOCAL_DPRED,
-  MS_META_LOCAL_JVEC
-} MSMetaLocalForwardOp;
-
-/* Owned simulations' dpred or J v into sub_d; on error, *failed names the simulation. */
-static PetscErrorCode MSMetaLocalForward(MSMeta meta, MSMetaLocalForwardOp op, PetscInt *failed)
+/* One owned simulation's collective step, run by MSMetaForEachLocal() on its group. */
+static PetscErrorCode MSMetaDpredStep(MSMeta meta, PetscInt k, void *ctx)
 {
   PetscFunctionBegin;
-  for (PetscInt k = 0; k < meta->n_local; k++) {
-    *failed = meta->first + k;
-    if (op == MS_META_LOCAL_DPRED) PetscCall(MSSimDpred(meta->sims[k], meta->sub_m[k], meta->sub_d[k]));
-    else PetscCall(MSSimJvec(meta->sims[k], meta->sub_m[k], meta->sub_v[k], meta->sub_d[k]));
-  }
-  *failed = -1;
+  PetscCall(MSSimDpred(meta->sims[k], meta->sub_m[k], meta->sub_d[k]));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode MSMetaForward(MSMeta meta, MSMetaLocalForwardOp op, Vec out, const char what[])
+static PetscErrorCode MSMetaJvecStep(MSMeta meta, PetscInt k, void *ctx)
 {
-  PetscErrorCode lerr;
-  PetscInt       failed = -1;
-
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(MS_MetaLocalForward, 0, 0, 0, 0));
-  lerr = MSMetaLocalForward(meta, op, &failed);
-  PetscCall(PetscLogEventEnd(MS_MetaLocalForward, 0, 0, 0, 0));
-  PetscCall(MSMetaAgree(meta, lerr, failed, what));
+  PetscCall(MSSimJvec(meta->sims[k], meta->sub_m[k], meta->sub_v[k], meta->sub_d[k]));
+  PetscFunctionReturn(0);
+}
+
+/* Owned simulations' dpred or J v into sub_d, then into the data Vec out. */
+static PetscErrorCode MSMetaForward(MSMeta meta, MSMetaLocalStep step, Vec out, const char what[])
+{
+  PetscFunctionBegin;
+  PetscCall(MSMetaForEachLocal(meta, MS_MetaLocalForward, step, NULL, NULL, what));
   PetscCall(MSMetaLocalToData(meta, out));
   PetscFunctionReturn(0);
 }
 
-/* Owned simulations' M_k'^T J_k^T w_k, added into the model-space sum. */
-static PetscErrorCode MSMetaLocalAdjoint(MSMeta meta, PetscInt *failed)
+/* J_k^T w_k of owned simulation k, then M_k'^T of it added into the model-space sum. */
+static PetscErrorCode MSMetaJtvecStep(MSMeta meta, PetscInt k, void *ctx)
 {
-  PetscFunctionBegin;
-  PetscCall(MSMetaZeroModelSum(meta));
-  for (PetscInt k = 0; k < meta->n_local; k++) {
-    Vec w;
+  Vec w;
 
-    *failed = meta->first + k;
-    PetscCall(MSMetaGetLocalDataBlock(meta, k, &w));
-    PetscCall(MSSimJtvec(meta->sims[k], meta->sub_m[k], w, meta->sub_g[k]));
-    PetscCall(MSMapJtvec(meta->rmaps[k], meta->mloc, meta->sub_g[k], meta->tloc));
-    PetscCall(MSMetaAccumulateModel(meta, k, meta->tloc));
-  }
-  *failed = -1;
+  PetscFunctionBegin;
+  PetscCall(MSMetaGetLocalDataBlock(meta, k, &w));
+  PetscCall(MSSimJtvec(meta->sims[k], meta->sub_m[k], w, meta->sub_g[k]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MSMetaPullBackStep(MSMeta meta, PetscInt k, void *ctx)
+{
+  PetscBool holder;
+
+  PetscFunctionBegin;
+  PetscCall(MSMetaPullBack(meta, k, PETSC_FALSE, &holder));
+  if (holder) PetscCall(MSMetaAccumulateModel(meta, k, meta->tloc));
   PetscFunctionReturn(0);
 }
 
@@ -78,7 +73,7 @@ PetscErrorCode MSMetaDpred(MSMeta meta, Vec m, Vec d)
   PetscFunctionBegin;
   PetscCall(MSMetaCheckDataVec(meta, d, "predicted data"));
   PetscCall(MSMetaScatterModel(meta, m));
-  PetscCall(MSMetaForward(meta, MS_META_LOCAL_DPRED, d, "dpred"));
+  PetscCall(MSMetaForward(meta, MSMetaDpredStep, d, "dpred"));
   PetscFunctionReturn(0);
 }
 
@@ -105,7 +100,7 @@ PetscErrorCode MSMetaJvec(MSMeta meta, Vec m, Vec v, Vec jv)
   PetscCall(MSMetaCheckDataVec(meta, jv, "Jvec output"));
   PetscCall(MSMetaScatterModel(meta, m));
   PetscCall(MSMetaScatterPerturbation(meta, v));
-  PetscCall(MSMetaForward(meta, MS_META_LOCAL_JVEC, jv, "Jvec"));
+  PetscCall(MSMetaForward(meta, MSMetaJvecStep, jv, "Jvec"));
   PetscFunctionReturn(0);
 }
 
@@ -123,8 +118,10 @@ PetscErrorCode MSMetaJvec(MSMeta meta, Vec m, Vec v, Vec jv)
 . jtw - sum_i M_i'^T J_i^T w_i, where w_i is block i of w (stack, repeat) or all of w (sum)
 
   Notes:
-  Each rank sums its simulations' contributions on its support, then one reduction adds them into
-  jtw (in simulation order with `MSMetaSetReproducible()`).
+  Each rank sums its simulations' contributions on its support (with groups of several ranks, a
+  simulation's J_i^T w_i is gathered on its group's first rank, which alone applies M_i'^T), then
+  one reduction adds them into jtw (bitwise independent of ranks and groups with
+  `MSMetaSetReproducible()`).
 
   Level: beginner
 
@@ -132,19 +129,14 @@ PetscErrorCode MSMetaJvec(MSMeta meta, Vec m, Vec v, Vec jv)
 @*/
 PetscErrorCode MSMetaJtvec(MSMeta meta, Vec m, Vec w, Vec jtw)
 {
-  PetscErrorCode lerr;
-  PetscInt       failed = -1;
-
   PetscFunctionBegin;
   PetscCall(MSMetaCheckDataVec(meta, w, "Jtvec input"));
   PetscCall(MSMetaCheckModelVec(meta, jtw, "Jtvec output"));
   PetscCall(MSVecCheckFinite(w, "Jtvec input"));
   PetscCall(MSMetaScatterModel(meta, m));
   PetscCall(MSMetaDataToLocal(meta, w));
-  PetscCall(PetscLogEventBegin(MS_MetaLocalAdjoint, 0, 0, 0, 0));
-  lerr = MSMetaLocalAdjoint(meta, &failed);
-  PetscCall(PetscLogEventEnd(MS_MetaLocalAdjoint, 0, 0, 0, 0));
-  PetscCall(MSMetaAgree(meta, lerr, failed, "Jtvec"));
+  PetscCall(MSMetaZeroModelSum(meta));
+  PetscCall(MSMetaForEachLocal(meta, MS_MetaLocalAdjoint, MSMetaJtvecStep, MSMetaPullBackStep, NULL, "Jtvec"));
   PetscCall(MSMetaReduceModel(meta, jtw));
   PetscFunctionReturn(0);
 }

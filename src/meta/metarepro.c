@@ -112,12 +112,19 @@ PetscErrorCode MSMetaReproReduceData(MSMeta meta, Vec d)
 
   PetscFunctionBegin;
   PetscCall(MSBinnedSumZero(meta->rdata));
-  for (PetscInt k = 0; k < meta->n_local; k++) {
+  for (PetscInt k = 0; k < meta->n_local; k++) { /* the rank's part [lo, hi) of each simulation's data */
     const PetscScalar *a;
+    PetscInt           lo, hi, *idx = NULL;
 
+    PetscCall(VecGetOwnershipRange(meta->sub_d[k], &lo, &hi));
+    if (hi - lo < meta->n_data) {
+      PetscCall(PetscMalloc1(hi - lo, &idx));
+      for (PetscInt j = lo; j < hi; j++) idx[j - lo] = j;
+    }
     PetscCall(VecGetArrayRead(meta->sub_d[k], &a));
-    PetscCall(MSBinnedSumAdd(meta->rdata, meta->n_data, NULL, a));
+    PetscCall(MSBinnedSumAdd(meta->rdata, hi - lo, idx, a));
     PetscCall(VecRestoreArrayRead(meta->sub_d[k], &a));
+    PetscCall(PetscFree(idx));
   }
   PetscCall(MSBinnedSumGetArrays(meta->rdata, &top, &bins));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, top, (PetscMPIInt)meta->n_data, MPIU_REAL, MPI_MAX, meta->hdr.comm));

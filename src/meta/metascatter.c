@@ -45,8 +45,28 @@ static PetscErrorCode MSMetaEnsureScatter(MSMeta meta, Vec m)
   PetscFunctionReturn(0);
 }
 
+/* With a group of several ranks each map runs on every rank into the whole sub-vector rep[k], of
+   which each rank keeps its part of the simulation's vector. */
+static PetscErrorCode MSMetaKeepOwnedPart(MSMeta meta, PetscInt k, Vec sub)
+{
+  const PetscScalar *a;
+  PetscScalar       *b;
+  PetscInt           lo, hi;
+
+  PetscFunctionBegin;
+  if (meta->gsize == 1) PetscFunctionReturn(0);
+  PetscCall(VecGetOwnershipRange(sub, &lo, &hi));
+  PetscCall(VecGetArrayRead(meta->rep[k], &a));
+  PetscCall(VecGetArrayWrite(sub, &b));
+  PetscCall(PetscArraycpy(b, a + lo, hi - lo));
+  PetscCall(VecRestoreArrayWrite(sub, &b));
+  PetscCall(VecRestoreArrayRead(meta->rep[k], &a));
+  PetscFunctionReturn(0);
+}
+
 /* Moves the model entries the rank's maps read and applies the maps, unless the sub-models
-   already belong to this model state. Collective; failures are agreed on. */
+   already belong to this model state. Collective; failures are agreed on. Every rank of a group
+   receives the group's support and applies its maps (no communication inside the group). */
 PetscErrorCode MSMetaScatterModel(MSMeta meta, Vec m)
 {
   PetscBool      cached, all;
@@ -64,7 +84,10 @@ PetscErrorCode MSMetaScatterModel(MSMeta meta, Vec m)
   PetscCall(PetscLogEventBegin(MS_MetaScatter, 0, 0, 0, 0));
   PetscCall(VecScatterBegin(meta->scatter, m, meta->mloc, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(meta->scatter, m, meta->mloc, INSERT_VALUES, SCATTER_FORWARD));
-  for (k = 0; k < meta->n_local && !lerr; k++) lerr = MSMapApplyChecked(meta->rmaps[k], meta->mloc, meta->sub_m[k]); /* m was checked above */
+  for (k = 0; k < meta->n_local && !lerr; k++) { /* m was checked above */
+    lerr = MSMapApplyChecked(meta->rmaps[k], meta->mloc, meta->gsize > 1 ? meta->rep[k] : meta->sub_m[k]);
+    if (!lerr) lerr = MSMetaKeepOwnedPart(meta, k, meta->sub_m[k]);
+  }
   PetscCall(PetscLogEventEnd(MS_MetaScatter, 0, 0, 0, 0));
   PetscCall(MSMetaAgree(meta, lerr, meta->first + k - 1, "model map"));
   PetscCall(MSVecKeySet(&meta->model_key, m));
@@ -83,17 +106,41 @@ PetscErrorCode MSMetaScatterPerturbation(MSMeta meta, Vec v)
   PetscCall(PetscLogEventBegin(MS_MetaScatter, 0, 0, 0, 0));
   PetscCall(VecScatterBegin(meta->scatter, v, meta->vloc, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(meta->scatter, v, meta->vloc, INSERT_VALUES, SCATTER_FORWARD));
-  for (k = 0; k < meta->n_local && !lerr; k++) lerr = MSMapJvec(meta->rmaps[k], meta->mloc, meta->vloc, meta->sub_v[k]);
+  for (k = 0; k < meta->n_local && !lerr; k++) {
+    lerr = MSMapJvec(meta->rmaps[k], meta->mloc, meta->vloc, meta->gsize > 1 ? meta->rep[k] : meta->sub_v[k]);
+    if (!lerr) lerr = MSMetaKeepOwnedPart(meta, k, meta->sub_v[k]);
+  }
   PetscCall(PetscLogEventEnd(MS_MetaScatter, 0, 0, 0, 0));
   PetscCall(MSMetaAgree(meta, lerr, meta->first + k - 1, "map derivative"));
   PetscFunctionReturn(0);
 }
 
-/* The data-space input of owned simulation k: its block (stack, repeat) or all of it (sum). */
+/* The data-space input of owned simulation k: its block (stack, repeat) or all of it (sum: the
+   full copy itself with one rank per simulation). */
 PetscErrorCode MSMetaGetLocalDataBlock(MSMeta meta, PetscInt k, Vec *w)
 {
   PetscFunctionBegin;
-  *w = meta->kind == MS_META_SUM ? meta->dall : meta->sub_d[k];
+  *w = (meta->kind == MS_META_SUM && meta->gsize == 1) ? meta->dall : meta->sub_d[k];
+  PetscFunctionReturn(0);
+}
+
+/* Sum kind, groups of several ranks: each rank's part of the full copy, into each simulation's. */
+static PetscErrorCode MSMetaFullToBlocks(MSMeta meta)
+{
+  const PetscScalar *a;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArrayRead(meta->dall, &a));
+  for (PetscInt k = 0; k < meta->n_local; k++) {
+    PetscScalar *b;
+    PetscInt     lo, hi;
+
+    PetscCall(VecGetOwnershipRange(meta->sub_d[k], &lo, &hi));
+    PetscCall(VecGetArrayWrite(meta->sub_d[k], &b));
+    PetscCall(PetscArraycpy(b, a + lo, hi - lo));
+    PetscCall(VecRestoreArrayWrite(meta->sub_d[k], &b));
+  }
+  PetscCall(VecRestoreArrayRead(meta->dall, &a));
   PetscFunctionReturn(0);
 }
 
@@ -104,9 +151,15 @@ PetscErrorCode MSMetaDataToLocal(MSMeta meta, Vec w)
   if (meta->kind == MS_META_SUM) {
     PetscCall(VecScatterBegin(meta->data_to_all, w, meta->dall, INSERT_VALUES, SCATTER_FORWARD));
     PetscCall(VecScatterEnd(meta->data_to_all, w, meta->dall, INSERT_VALUES, SCATTER_FORWARD));
+    if (meta->gsize > 1) PetscCall(MSMetaFullToBlocks(meta));
   } else {
     const PetscScalar *a;
 
+    if (meta->data_scatter) { /* this rank's parts of its simulations' blocks are elsewhere */
+      PetscCall(VecScatterBegin(meta->data_scatter, w, meta->dloc, INSERT_VALUES, SCATTER_FORWARD));
+      PetscCall(VecScatterEnd(meta->data_scatter, w, meta->dloc, INSERT_VALUES, SCATTER_FORWARD));
+      w = meta->dloc;
+    }
     PetscCall(VecGetArrayRead(w, &a));
     for (PetscInt k = 0; k < meta->n_local; k++) {
       PetscScalar *b;
@@ -126,8 +179,9 @@ PetscErrorCode MSMetaLocalToData(MSMeta meta, Vec d)
   PetscFunctionBegin;
   if (meta->kind != MS_META_SUM) {
     PetscScalar *a;
+    Vec          dst = meta->data_scatter ? meta->dloc : d;
 
-    PetscCall(VecGetArrayWrite(d, &a));
+    PetscCall(VecGetArrayWrite(dst, &a));
     for (PetscInt k = 0; k < meta->n_local; k++) {
       const PetscScalar *b;
 
@@ -135,7 +189,11 @@ PetscErrorCode MSMetaLocalToData(MSMeta meta, Vec d)
       PetscCall(PetscArraycpy(a + meta->data_offsets[k], b, meta->data_offsets[k + 1] - meta->data_offsets[k]));
       PetscCall(VecRestoreArrayRead(meta->sub_d[k], &b));
     }
-    PetscCall(VecRestoreArrayWrite(d, &a));
+    PetscCall(VecRestoreArrayWrite(dst, &a));
+    if (meta->data_scatter) {
+      PetscCall(VecScatterBegin(meta->data_scatter, meta->dloc, d, INSERT_VALUES, SCATTER_REVERSE));
+      PetscCall(VecScatterEnd(meta->data_scatter, meta->dloc, d, INSERT_VALUES, SCATTER_REVERSE));
+    }
     PetscFunctionReturn(0);
   }
   PetscCall(PetscLogEventBegin(MS_MetaReduce, 0, 0, 0, 0));
@@ -145,10 +203,18 @@ PetscErrorCode MSMetaLocalToData(MSMeta meta, Vec d)
     PetscMPIInt *counts;
 
     PetscCall(VecSet(meta->dsum, 0.0));
-    for (PetscInt k = 0; k < meta->n_local; k++) PetscCall(VecAXPY(meta->dsum, 1.0, meta->sub_d[k]));
+    PetscCall(VecGetArray(meta->dsum, &sum));
+    for (PetscInt k = 0; k < meta->n_local; k++) { /* the rank's part of each simulation's data */
+      const PetscScalar *b;
+      PetscInt           lo, hi;
+
+      PetscCall(VecGetOwnershipRange(meta->sub_d[k], &lo, &hi));
+      PetscCall(VecGetArrayRead(meta->sub_d[k], &b));
+      for (PetscInt j = lo; j < hi; j++) sum[j] += b[j - lo];
+      PetscCall(VecRestoreArrayRead(meta->sub_d[k], &b));
+    }
     PetscCall(PetscMalloc1(meta->size, &counts));
     for (PetscMPIInt r = 0; r < meta->size; r++) counts[r] = (PetscMPIInt)meta->rank_data[r];
-    PetscCall(VecGetArray(meta->dsum, &sum));
     PetscCall(VecGetArrayWrite(d, &o));
     PetscCallMPI(MPI_Reduce_scatter(sum, o, counts, MPIU_SCALAR, MPIU_SUM, meta->hdr.comm));
     PetscCall(VecRestoreArrayWrite(d, &o));
@@ -165,6 +231,26 @@ PetscErrorCode MSMetaZeroModelSum(MSMeta meta)
   PetscFunctionBegin;
   if (meta->reproducible) PetscCall(MSBinnedSumZero(meta->rsum));
   else PetscCall(VecSet(meta->gloc, 0.0));
+  PetscFunctionReturn(0);
+}
+
+/* tloc = M_k'^T g_k, or (M_k' o M_k')^T g_k when squared, from owned simulation k's model-space
+   vector g_k = sub_g[k]: gathered on its group's first rank, the only one that computes it
+   (*holder), so each simulation's term enters the model-space sum once. */
+PetscErrorCode MSMetaPullBack(MSMeta meta, PetscInt k, PetscBool squared, PetscBool *holder)
+{
+  Vec g = meta->sub_g[k];
+
+  PetscFunctionBegin;
+  if (meta->gsize > 1) {
+    PetscCall(VecScatterBegin(meta->to_root[k], meta->sub_g[k], meta->rep_g[k], INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(meta->to_root[k], meta->sub_g[k], meta->rep_g[k], INSERT_VALUES, SCATTER_FORWARD));
+    g = meta->rep_g[k];
+  }
+  *holder = meta->grank == 0 ? PETSC_TRUE : PETSC_FALSE;
+  if (!*holder) PetscFunctionReturn(0);
+  if (squared) PetscCall(MSMapSquaredJtvec(meta->rmaps[k], meta->mloc, g, meta->tloc));
+  else PetscCall(MSMapJtvec(meta->rmaps[k], meta->mloc, g, meta->tloc));
   PetscFunctionReturn(0);
 }
 

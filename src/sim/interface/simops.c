@@ -123,10 +123,26 @@ PetscErrorCode MSSimJtvec(MSSim sim, Vec m, Vec w, Vec jtw)
 }
 
 /* The exact diagonal from one adjoint product per datum: diag = sum_r W_r^2 (J^T e_r)^2. */
+/* After a step of a simulation on several ranks that failed on some of them: every rank fails,
+   the others with the failing rank's error code, before any rank goes on to the next collective. */
+static PetscErrorCode MSSimAgreeStep(MSSim sim, PetscErrorCode lerr)
+{
+  int         in = (int)lerr, out = in;
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(sim->hdr.comm, &size));
+  if (size > 1) PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MAX, sim->hdr.comm));
+  PetscCall(lerr);
+  PetscCheck(!out, PETSC_COMM_SELF, (PetscErrorCode)out, "MSSim of type %s failed on another of its ranks", sim->hdr.type_name);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode MSSimJtJDiagonalByAdjointProbing(MSSim sim, Vec m, Vec W, Vec diag)
 {
-  Vec      e, row;
-  PetscInt rstart, rend;
+  Vec            e, row;
+  PetscInt       rstart, rend;
+  PetscErrorCode ierr = 0;
 
   PetscFunctionBegin;
   PetscCall(VecDuplicate(diag, &row));
@@ -143,12 +159,14 @@ static PetscErrorCode MSSimJtJDiagonalByAdjointProbing(MSSim sim, Vec m, Vec W, 
     }
     PetscCall(VecAssemblyBegin(e));
     PetscCall(VecAssemblyEnd(e));
-    PetscCall((*sim->ops->jtvec)(sim, m, e, row));
+    ierr = MSSimAgreeStep(sim, (*sim->ops->jtvec)(sim, m, e, row)); /* before the next row's assembly */
+    if (ierr) break;
     PetscCall(VecPointwiseMult(row, row, row));
     PetscCall(VecAXPY(diag, 1.0, row));
   }
   PetscCall(VecDestroy(&e));
   PetscCall(VecDestroy(&row));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

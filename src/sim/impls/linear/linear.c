@@ -106,12 +106,29 @@ static PetscErrorCode MSSimJtJDiag_Linear(MSSim sim, Vec m, Vec W, Vec diag)
   PetscFunctionReturn(0);
 }
 
+/* G must live on the simulation's ranks with the layout of MSSimCreateVecs(): PETSc's default
+   split of its rows (data) and columns (model). Checked on every rank, agreed on by all. */
 static PetscErrorCode MSSimSetUp_Linear(MSSim sim)
 {
   MSSim_Linear *lin = (MSSim_Linear *)sim->data;
+  MPI_Comm      gcomm;
+  PetscMPIInt   simsize, gsize;
+  PetscInt      m, n, M, N, dm = PETSC_DECIDE, dn = PETSC_DECIDE;
+  PetscBool     fits, all;
 
   PetscFunctionBegin;
   PetscCheck(lin->G, sim->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSSIMLINEAR needs its operator: call MSSimLinearSetOperator()");
+  PetscCall(PetscObjectGetComm((PetscObject)lin->G, &gcomm));
+  PetscCallMPI(MPI_Comm_size(sim->hdr.comm, &simsize));
+  PetscCallMPI(MPI_Comm_size(gcomm, &gsize));
+  PetscCheck(simsize == gsize, sim->hdr.comm, PETSC_ERR_ARG_INCOMP, "MSSIMLINEAR: G lives on %d rank(s), the simulation on %d: create G on the simulation's communicator", gsize, simsize);
+  PetscCall(MatGetLocalSize(lin->G, &m, &n));
+  PetscCall(MatGetSize(lin->G, &M, &N));
+  PetscCall(PetscSplitOwnership(sim->hdr.comm, &dm, &M));
+  PetscCall(PetscSplitOwnership(sim->hdr.comm, &dn, &N));
+  fits = (PetscBool)(m == dm && n == dn);
+  PetscCall(MPIU_Allreduce(&fits, &all, 1, MPIU_BOOL, MPI_LAND, sim->hdr.comm));
+  PetscCheck(all, sim->hdr.comm, PETSC_ERR_ARG_INCOMP, "MSSIMLINEAR: G's rows and columns must have PETSc's default layout on the simulation's ranks (local sizes PETSC_DECIDE), the layout of MSSimCreateVecs()");
   PetscFunctionReturn(0);
 }
 
@@ -146,7 +163,8 @@ static PetscErrorCode MSSimDestroy_Linear(MSSim sim)
   Input Parameters:
 + sim - a simulation of type `MSSIMLINEAR`
 - G   - the n_data x n_model operator, any assembled `Mat` on the simulation's communicator
-        (dense or sparse); the simulation takes a reference
+        (dense or sparse), rows and columns split as PETSc's default (local sizes
+        `PETSC_DECIDE`, the layout of `MSSimCreateVecs()`); the simulation takes a reference
 
   Notes:
   Sets the simulation's sizes. The JtJ diagonal is exact: column sums of (W G)^2.
