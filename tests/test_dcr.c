@@ -348,6 +348,95 @@ START_TEST(bad_model_and_solver)
 }
 END_TEST
 
+/* Records the first message of an error on this rank and returns the error. */
+static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  char *buf = (char *)ctx;
+
+  if (p == PETSC_ERROR_INITIAL && mess) PetscStrncpy(buf, mess, 512);
+  return n;
+}
+
+/* The default parallel solver held to one iteration fails on every rank with the same error,
+   which names the solve, the source and the KSP's reason. */
+START_TEST(solver_failure_is_collective)
+{
+  const PetscInt n[3] = {9, 7, 6};
+  MSSim          sim;
+  Vec            m, d;
+  char           msg[512] = "";
+  PetscErrorCode ierr;
+  char          *named;
+
+  MSCK(PetscOptionsSetValue(NULL, "-one_dcr_ksp_type", "cg"));
+  MSCK(PetscOptionsSetValue(NULL, "-one_dcr_pc_type", "gamg"));
+  MSCK(PetscOptionsSetValue(NULL, "-one_dcr_ksp_max_it", "1"));
+  MSCK(CreateSurveySim(n, "one_", &sim));
+  MSCK(PetscOptionsClearValue(NULL, "-one_dcr_ksp_type"));
+  MSCK(PetscOptionsClearValue(NULL, "-one_dcr_pc_type"));
+  MSCK(PetscOptionsClearValue(NULL, "-one_dcr_ksp_max_it"));
+  MSCK(MSSimCreateVecs(sim, &m, &d));
+  MSCK(FillModel(m));
+  PetscPushErrorHandler(RecordError, msg);
+  ierr = MSSimDpred(sim, m, d);
+  PetscPopErrorHandler();
+  ck_assert_int_eq(ierr, PETSC_ERR_NOT_CONVERGED);
+  MSCK(PetscStrstr(msg, "with prefix one_: the forward solve for source 0 did not converge: DIVERGED_ITS after 1 iterations", &named));
+  ck_assert_msg(named, "rank %d: unexpected message \"%s\"", (int)ms_test_rank, msg);
+  MSCK(VecDestroy(&m));
+  MSCK(VecDestroy(&d));
+  MSCK(MSSimDestroy(&sim));
+}
+END_TEST
+
+/* The solver each simulation gets without options: Cholesky up to MS_DCR_DIRECT_MAX_CELLS cells
+   (MUMPS wherever this PETSc has it for the operator, PETSc's own on one rank otherwise), CG +
+   GAMG on larger grids and on several ranks without MUMPS. */
+START_TEST(default_solvers)
+{
+  const PetscInt small[3] = {9, 7, 6}, large[3] = {34, 34, 30}; /* 378 and 34680 cells */
+  MSSim          sim;
+  KSP            ksp;
+  PC             pc;
+  Mat            probe;
+  PetscBool      mumps, match;
+  MatSolverType  stype;
+  PetscReal      rtol;
+
+  MSCK(MatCreateAIJ(PETSC_COMM_WORLD, PETSC_DECIDE, PETSC_DECIDE, 8, 8, 1, NULL, 0, NULL, &probe));
+  MSCK(MatGetFactorAvailable(probe, MATSOLVERMUMPS, MAT_FACTOR_CHOLESKY, &mumps));
+  MSCK(MatDestroy(&probe));
+
+  MSCK(CreateSurveySim(small, NULL, &sim));
+  MSCK(MSSimDCRGetKSP(sim, &ksp));
+  MSCK(KSPGetPC(ksp, &pc));
+  if (mumps || ms_test_size == 1) {
+    MSCK(PetscObjectTypeCompare((PetscObject)ksp, KSPPREONLY, &match));
+    ck_assert(match);
+    MSCK(PetscObjectTypeCompare((PetscObject)pc, PCCHOLESKY, &match));
+    ck_assert(match);
+    MSCK(PCFactorGetMatSolverType(pc, &stype));
+    MSCK(PetscStrcmp(stype, mumps ? MATSOLVERMUMPS : MATSOLVERPETSC, &match));
+    ck_assert_msg(match, "factorization package %s", stype);
+  } else {
+    MSCK(PetscObjectTypeCompare((PetscObject)pc, PCGAMG, &match));
+    ck_assert(match);
+  }
+  MSCK(MSSimDestroy(&sim));
+
+  MSCK(CreateSurveySim(large, NULL, &sim));
+  MSCK(MSSimDCRGetKSP(sim, &ksp));
+  MSCK(KSPGetPC(ksp, &pc));
+  MSCK(PetscObjectTypeCompare((PetscObject)ksp, KSPCG, &match));
+  ck_assert(match);
+  MSCK(PetscObjectTypeCompare((PetscObject)pc, PCGAMG, &match));
+  ck_assert(match);
+  MSCK(KSPGetTolerances(ksp, &rtol, NULL, NULL, NULL));
+  ck_assert(rtol == 1e-10);
+  MSCK(MSSimDestroy(&sim));
+}
+END_TEST
+
 /* max relative difference between a distributed vector and a sequential one of the same length */
 static PetscErrorCode RelDiffToSerial(Vec dist, Vec serial, PetscReal *rel)
 {
@@ -469,6 +558,8 @@ Suite *ms_test_suite(void)
   tcase_add_test(tc, bad_model_and_solver);
   tcase_add_test(tc, distributed_equals_serial);
   tcase_add_test(tc, distributed_layout);
+  tcase_add_test(tc, solver_failure_is_collective);
+  tcase_add_test(tc, default_solvers);
   suite_add_tcase(s, tc);
   return s;
 }
