@@ -182,7 +182,7 @@ static PetscErrorCode MSSimSetUp_DCR(MSSim sim)
   PetscCheck(dcr->grid_set, sim->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSSIMDCR needs its grid: call MSSimDCRSetGrid()");
   PetscCall(MSDCRReset(dcr));
   PetscCall(MSDCRSolverSetUp(sim));
-  PetscCall(MSDCRFacesCreate(&dcr->faces, &dcr->grid, &dcr->layout));
+  PetscCall(MSDCRFacesCreate(&dcr->faces, &dcr->grid, &dcr->layout, dcr->da));
   PetscCall(MSDCRSurveySetUp(sim));
   PetscFunctionReturn(0);
 }

@@ -49,8 +49,8 @@ typedef struct {
 
 /* The faces this process needs, in the ghosted local numbering of the DMDA: the faces of its own
    cells (a face to a neighbouring process's cell is computed on both sides, identically). Face f
-   joins cells lo[f] < hi[f]; owned[f] says which of them this process owns (MS_DCR_OWN_LO,
-   MS_DCR_OWN_HI). Its conductance T = area / (dlo / sigma_lo + dhi / sigma_hi) (harmonic, exact
+   joins cells lo[f] < hi[f] (DMDA global indices glo[f], ghi[f], for the assembly); owned[f] says
+   which of them this process owns (MS_DCR_OWN_LO, MS_DCR_OWN_HI). Its conductance T = area / (dlo / sigma_lo + dhi / sigma_hi) (harmonic, exact
    for layers). Boundary face b of the owned cell bcell[b] carries the mixed condition
    d phi / dn + alpha phi = 0 as a conductance sigma * bgeom[b]; the top face (the surface) is
    insulating. */
@@ -58,11 +58,11 @@ typedef struct {
 #define MS_DCR_OWN_HI 2
 typedef struct {
   PetscInt       n_faces, n_bfaces;
-  PetscInt      *lo, *hi;
+  PetscInt      *lo, *hi, *glo, *ghi;
   unsigned char *owned;
   PetscReal     *area, *dlo, *dhi;
   PetscReal     *T, *dTlo, *dThi; /* at the current model; dT/d(log sigma) of each side */
-  PetscInt      *bcell;
+  PetscInt      *bcell, *gbcell;
   PetscReal     *bgeom;
   PetscReal     *bT; /* boundary conductance, also its derivative w.r.t. the cell's log sigma */
 } MSDCRFaces;
@@ -104,7 +104,7 @@ PETSC_INTERN PetscErrorCode MSDCRLayoutCheckModelVec(const MSDCRLayout *, MPI_Co
 PETSC_INTERN PetscErrorCode MSDCRLayoutAddStencil(const MSDCRLayout *, const MSDCRGrid *, const PetscReal[3], PetscReal, PetscScalar *);
 
 /* dcroperator.c */
-PETSC_INTERN PetscErrorCode MSDCRFacesCreate(MSDCRFaces *, const MSDCRGrid *, const MSDCRLayout *);
+PETSC_INTERN PetscErrorCode MSDCRFacesCreate(MSDCRFaces *, const MSDCRGrid *, const MSDCRLayout *, DM);
 PETSC_INTERN PetscErrorCode MSDCRFacesDestroy(MSDCRFaces *);
 PETSC_INTERN PetscErrorCode MSDCRCheckConductivity(MPI_Comm, const MSDCRGrid *, Vec);
 PETSC_INTERN PetscErrorCode MSDCRFacesSetConductivity(MSDCRFaces *, Vec);

@@ -5,10 +5,10 @@
 PetscErrorCode MSDCRFacesDestroy(MSDCRFaces *f)
 {
   PetscFunctionBegin;
-  PetscCall(PetscFree3(f->lo, f->hi, f->owned));
+  PetscCall(PetscFree5(f->lo, f->hi, f->glo, f->ghi, f->owned));
   PetscCall(PetscFree3(f->area, f->dlo, f->dhi));
   PetscCall(PetscFree3(f->T, f->dTlo, f->dThi));
-  PetscCall(PetscFree3(f->bcell, f->bgeom, f->bT));
+  PetscCall(PetscFree4(f->bcell, f->gbcell, f->bgeom, f->bT));
   f->n_faces  = 0;
   f->n_bfaces = 0;
   PetscFunctionReturn(0);
@@ -59,21 +59,22 @@ static PetscErrorCode MSDCRFacesCount(const MSDCRGrid *g, const MSDCRLayout *l, 
   PetscFunctionReturn(0);
 }
 
-/* Enumerates the faces of the owned cells in the ghosted local numbering (the owned box of the
-   grid on one process: every face once, in the order cell by cell, axis by axis). */
-PetscErrorCode MSDCRFacesCreate(MSDCRFaces *f, const MSDCRGrid *g, const MSDCRLayout *l)
+/* Enumerates the faces of the owned cells in the ghosted local numbering of da (on one process:
+   every face of the grid once, cell by cell, axis by axis), with their DMDA global indices. */
+PetscErrorCode MSDCRFacesCreate(MSDCRFaces *f, const MSDCRGrid *g, const MSDCRLayout *l, DM da)
 {
-  const PetscInt *n         = g->n;
-  const PetscInt  stride[3] = {1, l->gm[0], l->gm[0] * l->gm[1]};
-  PetscInt        nf = 0, nb = 0;
+  const PetscInt        *n         = g->n;
+  const PetscInt         stride[3] = {1, l->gm[0], l->gm[0] * l->gm[1]};
+  PetscInt               nf = 0, nb = 0;
+  ISLocalToGlobalMapping ltog;
 
   PetscFunctionBegin;
   PetscCall(MSDCRFacesDestroy(f));
   PetscCall(MSDCRFacesCount(g, l, &f->n_faces, &f->n_bfaces));
-  PetscCall(PetscMalloc3(f->n_faces, &f->lo, f->n_faces, &f->hi, f->n_faces, &f->owned));
+  PetscCall(PetscMalloc5(f->n_faces, &f->lo, f->n_faces, &f->hi, f->n_faces, &f->glo, f->n_faces, &f->ghi, f->n_faces, &f->owned));
   PetscCall(PetscMalloc3(f->n_faces, &f->area, f->n_faces, &f->dlo, f->n_faces, &f->dhi));
   PetscCall(PetscMalloc3(f->n_faces, &f->T, f->n_faces, &f->dTlo, f->n_faces, &f->dThi));
-  PetscCall(PetscMalloc3(f->n_bfaces, &f->bcell, f->n_bfaces, &f->bgeom, f->n_bfaces, &f->bT));
+  PetscCall(PetscMalloc4(f->n_bfaces, &f->bcell, f->n_bfaces, &f->gbcell, f->n_bfaces, &f->bgeom, f->n_bfaces, &f->bT));
   for (PetscInt k = l->xs[2]; k < l->xs[2] + l->xm[2]; k++)
     for (PetscInt j = l->xs[1]; j < l->xs[1] + l->xm[1]; j++)
       for (PetscInt i = l->xs[0]; i < l->xs[0] + l->xm[0]; i++) {
@@ -111,6 +112,10 @@ PetscErrorCode MSDCRFacesCreate(MSDCRFaces *f, const MSDCRGrid *g, const MSDCRLa
         }
       }
   PetscCheck(nf == f->n_faces && nb == f->n_bfaces, PETSC_COMM_SELF, PETSC_ERR_PLIB, "MSSIMDCR face count mismatch");
+  PetscCall(DMGetLocalToGlobalMapping(da, &ltog));
+  PetscCall(ISLocalToGlobalMappingApply(ltog, nf, f->lo, f->glo));
+  PetscCall(ISLocalToGlobalMappingApply(ltog, nf, f->hi, f->ghi));
+  PetscCall(ISLocalToGlobalMappingApply(ltog, nb, f->bcell, f->gbcell));
   PetscFunctionReturn(0);
 }
 
@@ -171,20 +176,20 @@ PetscErrorCode MSDCRFacesSetConductivity(MSDCRFaces *f, Vec mloc)
 }
 
 /* A = sum over faces of T (e_lo - e_hi)(e_lo - e_hi)^T + sum over boundary faces of bT e_c e_c^T;
-   each process adds the rows of its own cells (in local numbering, A has the DMDA's mapping). */
+   each process adds the rows of its own cells. */
 PetscErrorCode MSDCRFacesAssemble(const MSDCRFaces *f, Mat A)
 {
   PetscFunctionBegin;
   PetscCall(MatZeroEntries(A));
   for (PetscInt k = 0; k < f->n_faces; k++) {
-    const PetscInt    idx[2] = {f->lo[k], f->hi[k]};
+    const PetscInt    idx[2] = {f->glo[k], f->ghi[k]};
     const PetscScalar v[4]   = {f->T[k], -f->T[k], -f->T[k], f->T[k]};
 
-    if (f->owned[k] == (MS_DCR_OWN_LO | MS_DCR_OWN_HI)) PetscCall(MatSetValuesLocal(A, 2, idx, 2, idx, v, ADD_VALUES));
-    else if (f->owned[k] == MS_DCR_OWN_LO) PetscCall(MatSetValuesLocal(A, 1, &idx[0], 2, idx, v, ADD_VALUES));
-    else PetscCall(MatSetValuesLocal(A, 1, &idx[1], 2, idx, v + 2, ADD_VALUES));
+    if (f->owned[k] == (MS_DCR_OWN_LO | MS_DCR_OWN_HI)) PetscCall(MatSetValues(A, 2, idx, 2, idx, v, ADD_VALUES));
+    else if (f->owned[k] == MS_DCR_OWN_LO) PetscCall(MatSetValues(A, 1, &idx[0], 2, idx, v, ADD_VALUES));
+    else PetscCall(MatSetValues(A, 1, &idx[1], 2, idx, v + 2, ADD_VALUES));
   }
-  for (PetscInt b = 0; b < f->n_bfaces; b++) PetscCall(MatSetValuesLocal(A, 1, &f->bcell[b], 1, &f->bcell[b], &f->bT[b], ADD_VALUES));
+  for (PetscInt b = 0; b < f->n_bfaces; b++) PetscCall(MatSetValue(A, f->gbcell[b], f->gbcell[b], f->bT[b], ADD_VALUES));
   PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
   PetscFunctionReturn(0);
