@@ -2,13 +2,15 @@
    exact wall-clock time, so the ideal time on P ranks is n us / P: overhead per task is
    (P T - n us) / n and efficiency n us / (P T). The plain serial loop of the same tasks is timed
    in the same run as the baseline. Prints one JSON object per line.
+   With -farm_group_size K every task spins on the K ranks of its group, so the ideal time is
+   n us K / P (P / K groups) and the overheads and efficiency count groups instead of ranks.
    With -mixed: one sweep of -mixed_n tasks that sleep 20 ms, every 100th (task 0 first) 1 s, so
    a rank that takes a long task is busy while the others go on (chunk 1 unless -farm_chunk).
    Efficiency is the total task time over P T (sleeping tasks: it measures the schedule, not how
    many cores the ranks share); bound_seconds is the time of the ideal dynamic schedule: pieces
    handed in order to the first free worker at no cost (P workers, P - 1 with -farm_counter server).
    usage: mpiexec -n P bench_farm [-farm_schedule dynamic] [-farm_chunk c] [-farm_counter auto]
-                                  [-work 0.2] [-mixed [-mixed_n 600]] */
+                                  [-farm_group_size K] [-work 0.2] [-mixed [-mixed_n 600]] */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <time.h>
 #include <metasim.h>
@@ -16,7 +18,8 @@
 
 static const char usage[] = "MSFarm overhead and parallel efficiency against task duration (JSON lines)\n"
                             "usage: mpiexec -n P bench_farm [-farm_schedule dynamic] [-farm_chunk c] [-farm_counter auto]\n"
-                            "                               [-work 0.2] [-reps r] [-mixed [-mixed_n 600]]\n"
+                            "                               [-farm_group_size K] [-work 0.2] [-reps r] [-mixed [-mixed_n 600]]\n"
+                            "  -farm_group_size K: each task spins on the K ranks of its group (P / K groups)\n"
                             "  -mixed: 20 ms tasks with every 100th 1 s, efficiency against the ideal dynamic schedule\n";
 
 #define MIXED_SHORT_S 0.02
@@ -69,8 +72,8 @@ static PetscErrorCode SleepTask(MSFarmTask *task, PetscScalar *out, void *ctx)
 }
 
 /* Seconds for one map of n tasks, all ranks, results on rank 0, and the processor time of all
-   ranks (every thread) in it. */
-static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *seconds, double *cpu_seconds, MSFarmCounter *counter)
+   ranks (every thread) in it; the counter and group size the options chose. */
+static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *seconds, double *cpu_seconds, MSFarmCounter *counter, PetscInt *group_size)
 {
   MSFarm       farm;
   PetscScalar *res;
@@ -82,6 +85,7 @@ static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *se
   PetscCall(MSFarmSetTasks(farm, n, 1));
   PetscCall(MSFarmSetFromOptions(farm));
   PetscCall(MSFarmGetCounter(farm, counter));
+  PetscCall(MSFarmGetGroupSize(farm, group_size));
   PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
   t0 = MPI_Wtime();
   c0 = Clock(CLOCK_PROCESS_CPUTIME_ID);
@@ -110,13 +114,16 @@ static double TimeLoop(PetscInt n, double us, double *cpu)
   return Now() - t0;
 }
 
-/* cpu_overhead_us_per_task: processor time of all ranks minus that of the serial loop, per task
-   (less sensitive than the wall-clock figures to other jobs on a shared machine). */
-static PetscErrorCode Report(const char *kind, MSFarmCounter counter, PetscMPIInt size, double us, PetscInt n, double farm_s, double loop_s, double farm_cpu, double loop_cpu)
+/* With G = size / K groups: overhead_us_per_task = G T / n - us, efficiency n us / (G T).
+   cpu_overhead_us_per_task: processor time of all ranks minus K times that of the serial loop, per
+   task (less sensitive than the wall-clock figures to other jobs on a shared machine). */
+static PetscErrorCode Report(const char *kind, MSFarmCounter counter, PetscMPIInt size, PetscInt K, double us, PetscInt n, double farm_s, double loop_s, double farm_cpu, double loop_cpu)
 {
+  double groups = (double)size / (double)K;
+
   PetscFunctionBegin;
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"%s\", \"impl\": \"MSFarm\", \"counter\": \"%s\", \"ranks\": %d, \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"serial_seconds\": %.6e, \"overhead_us_per_task\": %.4f, \"efficiency\": %.4f, \"cpu_seconds\": %.6e, \"serial_cpu_seconds\": %.6e, \"cpu_overhead_us_per_task\": %.4f}\n", kind, MSFarmCounters[counter], (int)size, us, n, farm_s, loop_s,
-                        1e6 * farm_s * size / (double)n - us, 1e-6 * us * (double)n / (size * farm_s), farm_cpu, loop_cpu, 1e6 * (farm_cpu - loop_cpu) / (double)n));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"%s\", \"impl\": \"MSFarm\", \"counter\": \"%s\", \"ranks\": %d, \"group_size\": %" PetscInt_FMT ", \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"serial_seconds\": %.6e, \"overhead_us_per_task\": %.4f, \"efficiency\": %.4f, \"cpu_seconds\": %.6e, \"serial_cpu_seconds\": %.6e, \"cpu_overhead_us_per_task\": %.4f}\n", kind, MSFarmCounters[counter], (int)size, K, us, n, farm_s, loop_s,
+                        1e6 * farm_s * groups / (double)n - us, 1e-6 * us * (double)n / (groups * farm_s), farm_cpu, loop_cpu, 1e6 * (farm_cpu - (double)K * loop_cpu) / (double)n));
   PetscFunctionReturn(0);
 }
 
@@ -144,7 +151,7 @@ static PetscErrorCode MixedBound(PetscInt n, PetscInt chunk, PetscInt workers, d
 /* The mixed sweep: mean task length as task_us, the sum of the task times as serial_seconds. */
 static PetscErrorCode Mixed(PetscMPIInt size)
 {
-  PetscInt      n = 600, chunk = 1;
+  PetscInt      n = 600, chunk = 1, K, groups;
   double        farm_s, farm_cpu, bound_s = 0, total = 0;
   MSFarmCounter counter;
   PetscBool     set;
@@ -154,9 +161,10 @@ static PetscErrorCode Mixed(PetscMPIInt size)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-farm_chunk", &chunk, &set));
   if (!set) PetscCall(PetscOptionsSetValue(NULL, "-farm_chunk", "1"));
   for (PetscInt k = 0; k < n; k++) total += MixedSeconds(k);
-  PetscCall(TimeMap(n, SleepTask, NULL, &farm_s, &farm_cpu, &counter));
-  PetscCall(MixedBound(n, chunk, counter == MS_FARM_COUNTER_SERVER && size > 1 ? size - 1 : size, &bound_s));
-  PetscCall(Report("mixed", counter, size, 1e6 * total / (double)n, n, farm_s, total, farm_cpu, 0));
+  PetscCall(TimeMap(n, SleepTask, NULL, &farm_s, &farm_cpu, &counter, &K));
+  groups = size / K;
+  PetscCall(MixedBound(n, chunk, counter == MS_FARM_COUNTER_SERVER && groups > 1 ? groups - 1 : groups, &bound_s));
+  PetscCall(Report("mixed", counter, size, K, 1e6 * total / (double)n, n, farm_s, total, farm_cpu, 0));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"mixed_bound\", \"counter\": \"%s\", \"ranks\": %d, \"n_tasks\": %" PetscInt_FMT ", \"chunk\": %" PetscInt_FMT ", \"seconds\": %.6e, \"bound_seconds\": %.6e, \"efficiency_vs_bound\": %.4f}\n", MSFarmCounters[counter], (int)size, n, chunk, farm_s, bound_s, bound_s / farm_s));
   PetscFunctionReturn(0);
 }
@@ -170,6 +178,7 @@ int main(int argc, char **argv)
   PetscMPIInt    rank, size;
 
   MSFarmCounter  counter;
+  PetscInt       K;
   PetscBool      mixed = PETSC_FALSE;
 
   PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE; /* as the metasim command: the farm's counter thread */
@@ -189,19 +198,19 @@ int main(int argc, char **argv)
     PetscInt n = (PetscInt)PetscMax(20 * size, work / (1e-6 * durations[d]));
     double   farm_s, farm_cpu, loop[2] = {0, 0}, us = durations[d];
 
-    PetscCall(TimeMap(n, SpinTask, &us, &farm_s, &farm_cpu, &counter));
+    PetscCall(TimeMap(n, SpinTask, &us, &farm_s, &farm_cpu, &counter, &K));
     if (rank == 0) loop[0] = TimeLoop(n, durations[d], &loop[1]);
     PetscCallMPI(MPI_Bcast(loop, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
-    PetscCall(Report("duration", counter, size, durations[d], n, farm_s, loop[0], farm_cpu, loop[1]));
+    PetscCall(Report("duration", counter, size, K, durations[d], n, farm_s, loop[0], farm_cpu, loop[1]));
   }
   /* time against number of tasks for 10 us tasks: where parallel starts to win */
   for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
     double farm_s, farm_cpu, loop[2] = {0, 0};
 
-    PetscCall(TimeMap(counts[c], SpinTask, &ten_us, &farm_s, &farm_cpu, &counter));
+    PetscCall(TimeMap(counts[c], SpinTask, &ten_us, &farm_s, &farm_cpu, &counter, &K));
     if (rank == 0) loop[0] = TimeLoop(counts[c], 10, &loop[1]);
     PetscCallMPI(MPI_Bcast(loop, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
-    PetscCall(Report("count", counter, size, ten_us, counts[c], farm_s, loop[0], farm_cpu, loop[1]));
+    PetscCall(Report("count", counter, size, K, ten_us, counts[c], farm_s, loop[0], farm_cpu, loop[1]));
   }
   PetscCall(PetscFinalize());
   return 0;

@@ -592,8 +592,10 @@ START_TEST(test_groups_bad_size)
     MSCK(MSFarmSetGroupSize(farm, ms_test_rank == 0 ? 1 : ms_test_size));
     MSCK_FAILS(MSFarmMap(farm, TaskGroup, &ctx, MS_FARM_RESULTS_ALL, res), PETSC_ERR_ARG_INCOMP);
   }
-  MSCK(PetscOptionsSetValue(NULL, "-grp_farm_group_size", "2x"));
   MSCK(MSFarmSetOptionsPrefix(farm, "grp_"));
+  MSCK(PetscOptionsSetValue(NULL, "-grp_farm_group_size", "2x"));
+  MSCK_FAILS(MSFarmSetFromOptions(farm), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK(PetscOptionsSetValue(NULL, "-grp_farm_group_size", "0"));
   MSCK_FAILS(MSFarmSetFromOptions(farm), PETSC_ERR_ARG_OUTOFRANGE);
   MSCK(PetscOptionsSetValue(NULL, "-grp_farm_group_size", "1"));
   MSCK(MSFarmSetFromOptions(farm));

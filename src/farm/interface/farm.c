@@ -538,8 +538,8 @@ PetscErrorCode MSFarmSetOptionsPrefix(MSFarm farm, const char prefix[])
   PetscFunctionReturn(0);
 }
 
-/* The value of -farm_NAME in [0, max]: digits only, no sign, no wrap-around, no trailing text. */
-static PetscErrorCode MSFarmParseCount(MSFarm farm, const char name[], const char text[], uint64_t max, uint64_t *value)
+/* The value of -farm_NAME in [min, max]: digits only, no sign, no wrap-around, no trailing text. */
+static PetscErrorCode MSFarmParseCount(MSFarm farm, const char name[], const char text[], uint64_t min, uint64_t max, uint64_t *value)
 {
   unsigned long long v;
   char              *end;
@@ -547,7 +547,7 @@ static PetscErrorCode MSFarmParseCount(MSFarm farm, const char name[], const cha
   PetscFunctionBegin;
   errno = 0;
   v     = strtoull(text, &end, 10);
-  PetscCheck(isdigit((unsigned char)text[0]) && !*end && errno != ERANGE && v <= max, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarm: -%sfarm_%s %s: expected an integer in [0, %llu]", farm->hdr.prefix ? farm->hdr.prefix : "", name, text, (unsigned long long)max);
+  PetscCheck(isdigit((unsigned char)text[0]) && !*end && errno != ERANGE && v >= min && v <= max, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarm: -%sfarm_%s %s: expected an integer in [%llu, %llu]", farm->hdr.prefix ? farm->hdr.prefix : "", name, text, (unsigned long long)min, (unsigned long long)max);
   *value = (uint64_t)v;
   PetscFunctionReturn(0);
 }
@@ -618,15 +618,15 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   PetscCall(PetscOptionsBool("-farm_retry_failed", "Re-run the failed tasks of the output file", "MSFarmSetResume", farm->retry_failed, &farm->retry_failed, NULL));
   PetscOptionsEnd();
   if (seed_set) {
-    PetscCall(MSFarmParseCount(farm, "seed", seed, UINT64_MAX, &value));
+    PetscCall(MSFarmParseCount(farm, "seed", seed, 0, UINT64_MAX, &value));
     PetscCall(MSFarmSetSeed(farm, value));
   }
   if (group_set) {
-    PetscCall(MSFarmParseCount(farm, "group_size", group, PETSC_MPI_INT_MAX, &value));
+    PetscCall(MSFarmParseCount(farm, "group_size", group, 1, PETSC_MPI_INT_MAX, &value));
     PetscCall(MSFarmSetGroupSize(farm, (PetscInt)value));
   }
   value = (uint64_t)farm->chunk;
-  if (chunk_set) PetscCall(MSFarmParseCount(farm, "chunk", chunk, PETSC_MAX_INT, &value));
+  if (chunk_set) PetscCall(MSFarmParseCount(farm, "chunk", chunk, 0, PETSC_MAX_INT, &value));
   PetscCall(MSFarmFindName(MSFarmSchedules, MS_FARM_GUIDED + 1, schedule, &found));
   PetscCheck(found >= 0, farm->hdr.comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "MSFarm: unknown schedule \"%s\" for -%sfarm_schedule; known schedules: block, cyclic, dynamic, guided", schedule, farm->hdr.prefix ? farm->hdr.prefix : "");
   PetscCall(MSFarmFindName(MSFarmCounters, MS_FARM_COUNTER_SERVER + 1, counter, &found_counter));
