@@ -2,15 +2,18 @@
    exact wall-clock time, so the ideal time on P ranks is n us / P: overhead per task is
    (P T - n us) / n and efficiency n us / (P T). The plain serial loop of the same tasks is timed
    in the same run as the baseline. Prints one JSON object per line.
-   With -farm_group_size K every task spins on the K ranks of its group, so the ideal time is
-   n us K / P (P / K groups) and the overheads and efficiency count groups instead of ranks.
+   With -farm_group_size K (G = P / K groups) every task spins on the K ranks of its group and
+   then adds its index over them with an MPI_Allreduce (a parallel task communicates); the
+   overheads and efficiency count groups instead of ranks, and the baseline is the same tasks in a
+   plain loop on every group at once (n / G each), timed in the same run: loop_overhead_us_per_task
+   is G (T - T_loop) / n.
    With -mixed: one sweep of -mixed_n tasks that sleep 20 ms, every 100th (task 0 first) 1 s, so
    a rank that takes a long task is busy while the others go on (chunk 1 unless -farm_chunk).
    Efficiency is the total task time over P T (sleeping tasks: it measures the schedule, not how
    many cores the ranks share); bound_seconds is the time of the ideal dynamic schedule: pieces
    handed in order to the first free worker at no cost (P workers, P - 1 with -farm_counter server).
    usage: mpiexec -n P bench_farm [-farm_schedule dynamic] [-farm_chunk c] [-farm_counter auto]
-                                  [-farm_group_size K] [-work 0.2] [-mixed [-mixed_n 600]] */
+                                  [-farm_group_size K] [-work 0.2] [-counts false] [-mixed [-mixed_n 600]] */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <time.h>
 #include <metasim.h>
@@ -18,7 +21,8 @@
 
 static const char usage[] = "MSFarm overhead and parallel efficiency against task duration (JSON lines)\n"
                             "usage: mpiexec -n P bench_farm [-farm_schedule dynamic] [-farm_chunk c] [-farm_counter auto]\n"
-                            "                               [-farm_group_size K] [-work 0.2] [-reps r] [-mixed [-mixed_n 600]]\n"
+                            "                               [-farm_group_size K] [-work 0.2] [-counts false] [-mixed [-mixed_n 600]]\n"
+                            "  -counts false: only the overhead against task duration, not against the number of tasks\n"
                             "  -farm_group_size K: each task spins on the K ranks of its group (P / K groups)\n"
                             "  -mixed: 20 ms tasks with every 100th 1 s, efficiency against the ideal dynamic schedule\n";
 
@@ -51,6 +55,46 @@ static PetscErrorCode SpinTask(MSFarmTask *task, PetscScalar *out, void *ctx)
   PetscFunctionBegin;
   Spin(*(const double *)ctx);
   out[0] = (PetscScalar)task->index;
+  PetscFunctionReturn(0);
+}
+
+/* A parallel task: spins on every rank of its group, then one MPI_Allreduce over the group. */
+static PetscErrorCode GroupSpinTask(MSFarmTask *task, PetscScalar *out, void *ctx)
+{
+  double v = (double)task->index;
+
+  PetscFunctionBegin;
+  Spin(*(const double *)ctx);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_SUM, task->comm));
+  out[0] = v;
+  PetscFunctionReturn(0);
+}
+
+/* The baseline of GroupSpinTask: groups of K consecutive ranks each run their share of the n
+   tasks (g, g + G, ...) in a plain loop, all groups at once; the wall time of the slowest. */
+static PetscErrorCode TimeGroupLoop(PetscInt n, double us, PetscInt K, double *seconds)
+{
+  MPI_Comm    group;
+  PetscMPIInt rank, size;
+  double      t0, sink = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCallMPI(MPI_Comm_split(PETSC_COMM_WORLD, rank / (PetscMPIInt)K, rank, &group));
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  t0 = MPI_Wtime();
+  for (PetscInt k = rank / K; k < n; k += size / K) {
+    double v = (double)k;
+
+    Spin(us);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_SUM, group));
+    sink += v;
+  }
+  *seconds = MPI_Wtime() - t0;
+  (void)sink;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, seconds, 1, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD));
+  PetscCallMPI(MPI_Comm_free(&group));
   PetscFunctionReturn(0);
 }
 
@@ -96,6 +140,19 @@ static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *se
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, cpu_seconds, 1, MPI_DOUBLE, MPI_SUM, PETSC_COMM_WORLD));
   PetscCall(MSFarmDestroy(&farm));
   PetscCall(PetscFree(res));
+  PetscFunctionReturn(0);
+}
+
+/* The group size the options ask for. */
+static PetscErrorCode FarmGroupSize(PetscInt *K)
+{
+  MSFarm farm;
+
+  PetscFunctionBegin;
+  PetscCall(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  PetscCall(MSFarmSetFromOptions(farm));
+  PetscCall(MSFarmGetGroupSize(farm, K));
+  PetscCall(MSFarmDestroy(&farm));
   PetscFunctionReturn(0);
 }
 
@@ -179,7 +236,7 @@ int main(int argc, char **argv)
 
   MSFarmCounter  counter;
   PetscInt       K;
-  PetscBool      mixed = PETSC_FALSE;
+  PetscBool      mixed = PETSC_FALSE, count_loop = PETSC_TRUE;
 
   PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE; /* as the metasim command: the farm's counter thread */
   if (MSBenchWantsHelp(argc, argv, usage)) return 0;
@@ -188,26 +245,33 @@ int main(int argc, char **argv)
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-work", &work, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-mixed", &mixed, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-counts", &count_loop, NULL));
   if (mixed) {
     PetscCall(Mixed(size));
     PetscCall(PetscFinalize());
     return 0;
   }
-  /* overhead and efficiency against task duration */
+  PetscCall(FarmGroupSize(&K));
+  /* overhead and efficiency against task duration; on groups, also against the plain loop */
   for (size_t d = 0; d < sizeof(durations) / sizeof(durations[0]); d++) {
     PetscInt n = (PetscInt)PetscMax(20 * size, work / (1e-6 * durations[d]));
-    double   farm_s, farm_cpu, loop[2] = {0, 0}, us = durations[d];
+    double   farm_s, farm_cpu, loop[2] = {0, 0}, us = durations[d], group_loop_s;
 
-    PetscCall(TimeMap(n, SpinTask, &us, &farm_s, &farm_cpu, &counter, &K));
+    PetscCall(TimeMap(n, K > 1 ? GroupSpinTask : SpinTask, &us, &farm_s, &farm_cpu, &counter, &K));
     if (rank == 0) loop[0] = TimeLoop(n, durations[d], &loop[1]);
     PetscCallMPI(MPI_Bcast(loop, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
     PetscCall(Report("duration", counter, size, K, durations[d], n, farm_s, loop[0], farm_cpu, loop[1]));
+    if (K > 1) {
+      PetscCall(TimeGroupLoop(n, us, K, &group_loop_s));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"group_loop\", \"ranks\": %d, \"group_size\": %" PetscInt_FMT ", \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"group_loop_seconds\": %.6e, \"loop_overhead_us_per_task\": %.4f, \"efficiency_vs_loop\": %.4f}\n", (int)size, K, us, n, farm_s, group_loop_s,
+                            1e6 * (farm_s - group_loop_s) * (double)(size / K) / (double)n, group_loop_s / farm_s));
+    }
   }
   /* time against number of tasks for 10 us tasks: where parallel starts to win */
-  for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+  for (size_t c = 0; count_loop && c < sizeof(counts) / sizeof(counts[0]); c++) {
     double farm_s, farm_cpu, loop[2] = {0, 0};
 
-    PetscCall(TimeMap(counts[c], SpinTask, &ten_us, &farm_s, &farm_cpu, &counter, &K));
+    PetscCall(TimeMap(counts[c], K > 1 ? GroupSpinTask : SpinTask, &ten_us, &farm_s, &farm_cpu, &counter, &K));
     if (rank == 0) loop[0] = TimeLoop(counts[c], 10, &loop[1]);
     PetscCallMPI(MPI_Bcast(loop, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
     PetscCall(Report("count", counter, size, K, ten_us, counts[c], farm_s, loop[0], farm_cpu, loop[1]));
