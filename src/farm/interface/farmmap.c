@@ -250,7 +250,6 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   PetscCallMPI(MPI_Comm_dup(farm->hdr.comm, &run.comm));
   PetscCallMPI(MPI_Comm_rank(run.comm, &run.rank));
   PetscCallMPI(MPI_Comm_size(run.comm, &run.size));
-  PetscCall(MSFarmGroupsBegin(&run));
   missing = !results && (where == MS_FARM_RESULTS_ALL || (where == MS_FARM_RESULTS_ROOT && run.rank == 0));
   PetscCallMPI(MPI_Allreduce(&missing, &any_missing, 1, MPI_INT, MPI_MAX, run.comm));
   PetscCheck(!any_missing, farm->hdr.comm, PETSC_ERR_ARG_NULL, "MSFarmMap: the results array is NULL on a rank that receives results");
@@ -260,6 +259,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
     PetscCall(MSOutputCheck(farm->hdr.comm, farm->output, PETSC_FALSE, 1, &record));
   }
   PetscCall(PetscLogEventBegin(MS_FarmMap, 0, 0, 0, 0));
+  PetscCall(MSFarmGroupsBegin(&run));
 
   if (run.rank == 0) ierr = MSFarmOpenOutputs(&run, where, results);
   PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, run.comm));
@@ -269,6 +269,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
     PetscCall(PetscFree(run.status));
     PetscCall(PetscFree(run.new_failed));
     PetscCall(PetscFree(run.new_messages));
+    PetscCall(MSFarmGroupsEnd(&run));
     PetscCallMPI(MPI_Comm_free(&run.comm));
     PetscCall(PetscLogEventEnd(MS_FarmMap, 0, 0, 0, 0));
   }

@@ -1,5 +1,7 @@
 /* The shared piece counter of the dynamic and guided schedules: each rank asks it for the next
-   piece number as it finishes one. It is served one of three ways (MSFarmCounter):
+   piece number as it finishes one. With groups (run/group.c) "rank" here is a group's first rank
+   and the counter lives on those (run->leaders); rank 0 is the first group's. It is served one
+   of three ways (MSFarmCounter):
      rma    - an MPI-3 window on rank 0 that every rank increments with MPI_Fetch_and_op. Needs an
               osc component that reaches every rank: Debian's Open MPI has one only inside a
               host (osc sm; osc pt2pt and ucx are excluded, osc rdma cannot use the TCP BTL).
