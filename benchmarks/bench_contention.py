@@ -5,9 +5,10 @@ stops itself, side by side with the numpy baselines (benchmarks/meta_numpy_basel
 MetaSimulation and MultiprocessingMetaSimulation shapes) and multiprocessing.Pool
 (benchmarks/farm_pool_baseline.py) in the same run.
 
-Launch settings ("configs") are NAME=BIND/YIELD: --bind-to BIND and mpi_yield_when_idle YIELD.
-The default runs the scripts' setting (bind none, yield 1); --study runs every combination of
-bind core|none and yield 0|1. Every measurement is repeated --repeat times, interleaved over
+Launch settings ("configs") are BIND/YIELD/WAIT: mpiexec --bind-to BIND, mpi_yield_when_idle
+YIELD and MSMeta's -meta_wait WAIT (the farm always waits quietly). The default runs the
+scripts' setting (bind none, yield 1, wait quiet); --study adds Open MPI's own defaults for two
+ranks (bind core, yield 0, and the MPI_Wait spin) and the combinations between. Every measurement is repeated --repeat times, interleaved over
 backgrounds and configs so that the machine's drift hits all of them alike.
 
 Prints one JSON line per measurement ("kind": "raw"), then one per (background, config) with the
@@ -30,12 +31,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPS = ("dpred", "jvec", "jtvec", "jtjdiag")
-DEFAULT_CONFIG = ("none", 1)
-STUDY_CONFIGS = [("core", 0), ("core", 1), ("none", 0), ("none", 1)]
+DEFAULT_CONFIG = ("none", 1, "quiet")
+STUDY_CONFIGS = [("core", 0, "spin"), ("core", 1, "quiet"), ("none", 0, "spin"), ("none", 1, "spin"), DEFAULT_CONFIG]
 
 
 def config_name(cfg):
-    return "bind-%s/yield-%d" % cfg
+    return "bind-%s/yield-%d/wait-%s" % cfg
 
 
 class Background:
@@ -77,11 +78,11 @@ def measure(build, background, cfg, args):
     rec = []
     for np_ in (1, 2):
         for obj in run_json(mpiexec(np_, cfg, os.path.join(build, "benchmarks", "bench_meta"),
-                                    ["-case", "a", "-maps", "identity", "-reps", str(args.reps)]), env):
+                                    ["-case", "a", "-maps", "identity", "-reps", str(args.reps), "-meta_wait", cfg[2]]), env):
             rec.append({"part": "meta", "ranks": np_, "seconds": {op: obj["ops"][op]["meta_seconds"] for op in OPS},
                         "floor_seconds": obj["floor_seconds"]})
     for obj in run_json(mpiexec(2, cfg, os.path.join(build, "benchmarks", "bench_farm"),
-                                ["-task_us", "50", "-spin", args.spin, "-farm_schedule", "dynamic"]), env):
+                                ["-task_us", "50", "-counts", "false", "-spin", args.spin, "-farm_schedule", "dynamic"]), env):
         rec.append({"part": "farm", "ranks": 2, "efficiency": obj["efficiency"], "counter": obj["counter"]})
     for r in rec:
         r.update({"kind": "raw", "background": background, "config": config_name(cfg)})

@@ -2,16 +2,22 @@
    exact wall-clock time, so the ideal time on P ranks is n us / P: overhead per task is
    (P T - n us) / n and efficiency n us / (P T). The plain serial loop of the same tasks is timed
    in the same run as the baseline. Prints one JSON object per line.
+   With -farm_group_size K (G = P / K groups) every task spins on the K ranks of its group and
+   then adds its index over them with an MPI_Allreduce (a parallel task communicates); the
+   overheads and efficiency count groups instead of ranks, and the baseline is the same tasks in a
+   plain loop on every group at once (n / G each), timed in the same run: loop_overhead_us_per_task
+   is G (T - T_loop) / n.
    With -mixed: one sweep of -mixed_n tasks that sleep 20 ms, every 100th (task 0 first) 1 s, so
    a rank that takes a long task is busy while the others go on (chunk 1 unless -farm_chunk).
    Efficiency is the total task time over P T (sleeping tasks: it measures the schedule, not how
    many cores the ranks share); bound_seconds is the time of the ideal dynamic schedule: pieces
    handed in order to the first free worker at no cost (P workers, P - 1 with -farm_counter server).
-   With -task_us LIST only those durations are timed (no count series); with -spin cpu a task
-   spins for its duration of its own processor time instead of wall-clock time, so a task whose
-   rank shares a core takes longer, as real work does (the contention benchmark uses it).
+   With -task_us LIST only those durations are timed; with -spin cpu a task spins for its duration
+   of its own processor time instead of wall-clock time, so a task whose rank shares a core takes
+   longer, as real work does (the contention benchmark uses it).
    usage: mpiexec -n P bench_farm [-farm_schedule dynamic] [-farm_chunk c] [-farm_counter auto]
-                                  [-work 0.2] [-task_us 50,1000] [-spin wall|cpu] [-mixed [-mixed_n 600]] */
+                                  [-farm_group_size K] [-work 0.2] [-counts false] [-task_us 50,1000]
+                                  [-spin wall|cpu] [-mixed [-mixed_n 600]] */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <string.h>
 #include <time.h>
@@ -20,9 +26,12 @@
 
 static const char usage[] = "MSFarm overhead and parallel efficiency against task duration (JSON lines)\n"
                             "usage: mpiexec -n P bench_farm [-farm_schedule dynamic] [-farm_chunk c] [-farm_counter auto]\n"
-                            "                               [-work 0.2] [-task_us 50,1000] [-spin wall|cpu] [-mixed [-mixed_n 600]]\n"
-                            "  -task_us: time only these task durations (microseconds), no count series\n"
+                            "                               [-farm_group_size K] [-work 0.2] [-counts false] [-task_us 50,1000]\n"
+                            "                               [-spin wall|cpu] [-mixed [-mixed_n 600]]\n"
+                            "  -task_us: time only these task durations (microseconds)\n"
                             "  -spin cpu: a task spins for its duration of processor time (default: wall-clock time)\n"
+                            "  -counts false: only the overhead against task duration, not against the number of tasks\n"
+                            "  -farm_group_size K: each task spins on the K ranks of its group (P / K groups)\n"
                             "  -mixed: 20 ms tasks with every 100th 1 s, efficiency against the ideal dynamic schedule\n";
 
 #define MIXED_SHORT_S 0.02
@@ -60,6 +69,46 @@ static PetscErrorCode SpinTask(MSFarmTask *task, PetscScalar *out, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* A parallel task: spins on every rank of its group, then one MPI_Allreduce over the group. */
+static PetscErrorCode GroupSpinTask(MSFarmTask *task, PetscScalar *out, void *ctx)
+{
+  double v = (double)task->index;
+
+  PetscFunctionBegin;
+  Spin(*(const double *)ctx);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_SUM, task->comm));
+  out[0] = v;
+  PetscFunctionReturn(0);
+}
+
+/* The baseline of GroupSpinTask: groups of K consecutive ranks each run their share of the n
+   tasks (g, g + G, ...) in a plain loop, all groups at once; the wall time of the slowest. */
+static PetscErrorCode TimeGroupLoop(PetscInt n, double us, PetscInt K, double *seconds)
+{
+  MPI_Comm    group;
+  PetscMPIInt rank, size;
+  double      t0, sink = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCallMPI(MPI_Comm_split(PETSC_COMM_WORLD, rank / (PetscMPIInt)K, rank, &group));
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  t0 = MPI_Wtime();
+  for (PetscInt k = rank / K; k < n; k += size / K) {
+    double v = (double)k;
+
+    Spin(us);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_SUM, group));
+    sink += v;
+  }
+  *seconds = MPI_Wtime() - t0;
+  (void)sink;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, seconds, 1, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD));
+  PetscCallMPI(MPI_Comm_free(&group));
+  PetscFunctionReturn(0);
+}
+
 static double MixedSeconds(PetscInt index)
 {
   return index % 100 == 0 ? MIXED_LONG_S : MIXED_SHORT_S;
@@ -78,8 +127,8 @@ static PetscErrorCode SleepTask(MSFarmTask *task, PetscScalar *out, void *ctx)
 }
 
 /* Seconds for one map of n tasks, all ranks, results on rank 0, and the processor time of all
-   ranks (every thread) in it. */
-static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *seconds, double *cpu_seconds, MSFarmCounter *counter)
+   ranks (every thread) in it; the counter and group size the options chose. */
+static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *seconds, double *cpu_seconds, MSFarmCounter *counter, PetscInt *group_size)
 {
   MSFarm       farm;
   PetscScalar *res;
@@ -91,6 +140,7 @@ static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *se
   PetscCall(MSFarmSetTasks(farm, n, 1));
   PetscCall(MSFarmSetFromOptions(farm));
   PetscCall(MSFarmGetCounter(farm, counter));
+  PetscCall(MSFarmGetGroupSize(farm, group_size));
   PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
   t0 = MPI_Wtime();
   c0 = Clock(CLOCK_PROCESS_CPUTIME_ID);
@@ -101,6 +151,19 @@ static PetscErrorCode TimeMap(PetscInt n, MSFarmTaskFn fn, void *ctx, double *se
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, cpu_seconds, 1, MPI_DOUBLE, MPI_SUM, PETSC_COMM_WORLD));
   PetscCall(MSFarmDestroy(&farm));
   PetscCall(PetscFree(res));
+  PetscFunctionReturn(0);
+}
+
+/* The group size the options ask for. */
+static PetscErrorCode FarmGroupSize(PetscInt *K)
+{
+  MSFarm farm;
+
+  PetscFunctionBegin;
+  PetscCall(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  PetscCall(MSFarmSetFromOptions(farm));
+  PetscCall(MSFarmGetGroupSize(farm, K));
+  PetscCall(MSFarmDestroy(&farm));
   PetscFunctionReturn(0);
 }
 
@@ -119,13 +182,16 @@ static double TimeLoop(PetscInt n, double us, double *cpu)
   return Now() - t0;
 }
 
-/* cpu_overhead_us_per_task: processor time of all ranks minus that of the serial loop, per task
-   (less sensitive than the wall-clock figures to other jobs on a shared machine). */
-static PetscErrorCode Report(const char *kind, MSFarmCounter counter, PetscMPIInt size, double us, PetscInt n, double farm_s, double loop_s, double farm_cpu, double loop_cpu)
+/* With G = size / K groups: overhead_us_per_task = G T / n - us, efficiency n us / (G T).
+   cpu_overhead_us_per_task: processor time of all ranks minus K times that of the serial loop, per
+   task (less sensitive than the wall-clock figures to other jobs on a shared machine). */
+static PetscErrorCode Report(const char *kind, MSFarmCounter counter, PetscMPIInt size, PetscInt K, double us, PetscInt n, double farm_s, double loop_s, double farm_cpu, double loop_cpu)
 {
+  double groups = (double)size / (double)K;
+
   PetscFunctionBegin;
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"%s\", \"impl\": \"MSFarm\", \"counter\": \"%s\", \"spin\": \"%s\", \"ranks\": %d, \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"serial_seconds\": %.6e, \"overhead_us_per_task\": %.4f, \"efficiency\": %.4f, \"cpu_seconds\": %.6e, \"serial_cpu_seconds\": %.6e, \"cpu_overhead_us_per_task\": %.4f}\n", kind, MSFarmCounters[counter], spin_clock == CLOCK_MONOTONIC ? "wall" : "cpu", (int)size, us, n, farm_s, loop_s,
-                        1e6 * farm_s * size / (double)n - us, 1e-6 * us * (double)n / (size * farm_s), farm_cpu, loop_cpu, 1e6 * (farm_cpu - loop_cpu) / (double)n));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"%s\", \"impl\": \"MSFarm\", \"counter\": \"%s\", \"spin\": \"%s\", \"ranks\": %d, \"group_size\": %" PetscInt_FMT ", \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"serial_seconds\": %.6e, \"overhead_us_per_task\": %.4f, \"efficiency\": %.4f, \"cpu_seconds\": %.6e, \"serial_cpu_seconds\": %.6e, \"cpu_overhead_us_per_task\": %.4f}\n", kind, MSFarmCounters[counter], spin_clock == CLOCK_MONOTONIC ? "wall" : "cpu", (int)size, K, us, n, farm_s, loop_s,
+                        1e6 * farm_s * groups / (double)n - us, 1e-6 * us * (double)n / (groups * farm_s), farm_cpu, loop_cpu, 1e6 * (farm_cpu - (double)K * loop_cpu) / (double)n));
   PetscFunctionReturn(0);
 }
 
@@ -153,7 +219,7 @@ static PetscErrorCode MixedBound(PetscInt n, PetscInt chunk, PetscInt workers, d
 /* The mixed sweep: mean task length as task_us, the sum of the task times as serial_seconds. */
 static PetscErrorCode Mixed(PetscMPIInt size)
 {
-  PetscInt      n = 600, chunk = 1;
+  PetscInt      n = 600, chunk = 1, K, groups;
   double        farm_s, farm_cpu, bound_s = 0, total = 0;
   MSFarmCounter counter;
   PetscBool     set;
@@ -163,9 +229,10 @@ static PetscErrorCode Mixed(PetscMPIInt size)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-farm_chunk", &chunk, &set));
   if (!set) PetscCall(PetscOptionsSetValue(NULL, "-farm_chunk", "1"));
   for (PetscInt k = 0; k < n; k++) total += MixedSeconds(k);
-  PetscCall(TimeMap(n, SleepTask, NULL, &farm_s, &farm_cpu, &counter));
-  PetscCall(MixedBound(n, chunk, counter == MS_FARM_COUNTER_SERVER && size > 1 ? size - 1 : size, &bound_s));
-  PetscCall(Report("mixed", counter, size, 1e6 * total / (double)n, n, farm_s, total, farm_cpu, 0));
+  PetscCall(TimeMap(n, SleepTask, NULL, &farm_s, &farm_cpu, &counter, &K));
+  groups = size / K;
+  PetscCall(MixedBound(n, chunk, counter == MS_FARM_COUNTER_SERVER && groups > 1 ? groups - 1 : groups, &bound_s));
+  PetscCall(Report("mixed", counter, size, K, 1e6 * total / (double)n, n, farm_s, total, farm_cpu, 0));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"mixed_bound\", \"counter\": \"%s\", \"ranks\": %d, \"n_tasks\": %" PetscInt_FMT ", \"chunk\": %" PetscInt_FMT ", \"seconds\": %.6e, \"bound_seconds\": %.6e, \"efficiency_vs_bound\": %.4f}\n", MSFarmCounters[counter], (int)size, n, chunk, farm_s, bound_s, bound_s / farm_s));
   PetscFunctionReturn(0);
 }
@@ -173,14 +240,15 @@ static PetscErrorCode Mixed(PetscMPIInt size)
 int main(int argc, char **argv)
 {
   PetscReal      durations[16] = {1, 10, 50, 100, 1000, 10000};
-  PetscInt       n_durations   = 6;
+  PetscInt       n_durations   = 16;
   const PetscInt counts[]      = {1, 10, 100, 1000, 10000, 100000};
   double         ten_us     = 10;
   PetscReal      work       = 0.2; /* seconds of serial work per measurement */
   PetscMPIInt    rank, size;
 
   MSFarmCounter  counter;
-  PetscBool      mixed = PETSC_FALSE, only_durations = PETSC_FALSE;
+  PetscInt       K;
+  PetscBool      mixed = PETSC_FALSE, count_loop = PETSC_TRUE, only_durations;
   char           spin[8] = "wall";
 
   PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE; /* as the metasim command: the farm's counter thread */
@@ -190,10 +258,10 @@ int main(int argc, char **argv)
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-work", &work, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-mixed", &mixed, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-counts", &count_loop, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-spin", spin, sizeof(spin), NULL));
   PetscCheck(!strcmp(spin, "wall") || !strcmp(spin, "cpu"), PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-spin %s: expected wall or cpu", spin);
   if (!strcmp(spin, "cpu")) spin_clock = CLOCK_THREAD_CPUTIME_ID;
-  n_durations = (PetscInt)(sizeof(durations) / sizeof(durations[0]));
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-task_us", durations, &n_durations, &only_durations));
   if (!only_durations) n_durations = 6;
   for (PetscInt d = 0; d < n_durations; d++) PetscCheck(durations[d] > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-task_us: durations must be positive");
@@ -202,24 +270,30 @@ int main(int argc, char **argv)
     PetscCall(PetscFinalize());
     return 0;
   }
-  /* overhead and efficiency against task duration */
+  PetscCall(FarmGroupSize(&K));
+  /* overhead and efficiency against task duration; on groups, also against the plain loop */
   for (PetscInt d = 0; d < n_durations; d++) {
     PetscInt n = (PetscInt)PetscMax(20 * size, work / (1e-6 * durations[d]));
-    double   farm_s, farm_cpu, loop[2] = {0, 0}, us = (double)durations[d];
+    double   farm_s, farm_cpu, loop[2] = {0, 0}, us = (double)durations[d], group_loop_s;
 
-    PetscCall(TimeMap(n, SpinTask, &us, &farm_s, &farm_cpu, &counter));
+    PetscCall(TimeMap(n, K > 1 ? GroupSpinTask : SpinTask, &us, &farm_s, &farm_cpu, &counter, &K));
     if (rank == 0) loop[0] = TimeLoop(n, us, &loop[1]);
     PetscCallMPI(MPI_Bcast(loop, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
-    PetscCall(Report("duration", counter, size, durations[d], n, farm_s, loop[0], farm_cpu, loop[1]));
+    PetscCall(Report("duration", counter, size, K, us, n, farm_s, loop[0], farm_cpu, loop[1]));
+    if (K > 1) {
+      PetscCall(TimeGroupLoop(n, us, K, &group_loop_s));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"group_loop\", \"ranks\": %d, \"group_size\": %" PetscInt_FMT ", \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"group_loop_seconds\": %.6e, \"loop_overhead_us_per_task\": %.4f, \"efficiency_vs_loop\": %.4f}\n", (int)size, K, us, n, farm_s, group_loop_s,
+                            1e6 * (farm_s - group_loop_s) * (double)(size / K) / (double)n, group_loop_s / farm_s));
+    }
   }
   /* time against number of tasks for 10 us tasks: where parallel starts to win */
-  for (size_t c = 0; !only_durations && c < sizeof(counts) / sizeof(counts[0]); c++) {
+  for (size_t c = 0; count_loop && c < sizeof(counts) / sizeof(counts[0]); c++) {
     double farm_s, farm_cpu, loop[2] = {0, 0};
 
-    PetscCall(TimeMap(counts[c], SpinTask, &ten_us, &farm_s, &farm_cpu, &counter));
+    PetscCall(TimeMap(counts[c], K > 1 ? GroupSpinTask : SpinTask, &ten_us, &farm_s, &farm_cpu, &counter, &K));
     if (rank == 0) loop[0] = TimeLoop(counts[c], 10, &loop[1]);
     PetscCallMPI(MPI_Bcast(loop, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
-    PetscCall(Report("count", counter, size, ten_us, counts[c], farm_s, loop[0], farm_cpu, loop[1]));
+    PetscCall(Report("count", counter, size, K, ten_us, counts[c], farm_s, loop[0], farm_cpu, loop[1]));
   }
   PetscCall(PetscFinalize());
   return 0;

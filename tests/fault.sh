@@ -100,6 +100,8 @@ for np in 2; do
   expect_error "$np" "unknown option -farm_progres (did you mean -farm_progress?)" "" sweep squares -n 10 -farm_progres
   expect_error "$np" "unknown option -farm_sed (did you mean -farm_seed?)" "" sweep squares -n 10 -farm_sed 3
   expect_error "$np" "--delay-us x: expected an integer" "" sweep squares -n 10 --delay-us x
+  expect_error "$np" "-farm_group_size 3 does not divide the 2 ranks" "" sweep squares -n 10 -farm_group_size 3
+  expect_error "$np" "-farm_group_size 0: expected an integer in [1, 2147483647]" "" sweep squares -n 10 -farm_group_size 0
 done
 
 # -farm_chunk at the largest value and a 64-bit seed run (no overflow, no hang)

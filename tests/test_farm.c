@@ -1,6 +1,6 @@
 /* MSFarm: Philox known answers, per-task streams, every schedule and counter bitwise against a
-   direct loop (at every rank count the suite runs with), no rank waiting for a busy rank 0, grids, failure capture, streaming callback, joins
-   and bad input. */
+   direct loop (at every rank count the suite runs with), no rank waiting for a busy rank 0, grids, failure capture, streaming callback, joins,
+   tasks on groups of ranks and bad input. */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <math.h>
 #include <string.h>
@@ -56,12 +56,13 @@ static void reference(PetscInt n, const PetscScalar *in, MSFarmGridShape shape, 
     }
 }
 
-static PetscInt total_calls(TaskCtx *c)
+/* The task calls of every rank since the last count. */
+static PetscInt total_calls(PetscInt *calls)
 {
   PetscInt sum;
 
-  MPI_Allreduce(&c->calls, &sum, 1, MPIU_INT, MPI_SUM, PETSC_COMM_WORLD);
-  c->calls = 0;
+  MPI_Allreduce(calls, &sum, 1, MPIU_INT, MPI_SUM, PETSC_COMM_WORLD);
+  *calls = 0;
   return sum;
 }
 
@@ -147,11 +148,11 @@ START_TEST(test_schedules_bitwise)
       MSCK(MSFarmSetSchedule(farm, (MSFarmSchedule)s, chunks[c]));
       MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
       ck_assert_msg(memcmp(res, ref, sizeof(PetscScalar) * N_TASKS * OUT_SIZE) == 0, "schedule %s chunk %d: results differ from the direct loop", MSFarmSchedules[s], (int)chunks[c]);
-      ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+      ck_assert_int_eq(total_calls(&ctx.calls), N_TASKS);
       memset(res, 0, sizeof(PetscScalar) * N_TASKS * OUT_SIZE);
       MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ROOT, ms_test_rank == 0 ? res : NULL));
       if (ms_test_rank == 0) ck_assert_msg(memcmp(res, ref, sizeof(PetscScalar) * N_TASKS * OUT_SIZE) == 0, "schedule %s: rank 0 results differ", MSFarmSchedules[s]);
-      ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+      ck_assert_int_eq(total_calls(&ctx.calls), N_TASKS);
       MSCK(MSFarmDestroy(&farm));
       ck_assert(farm == NULL);
     }
@@ -186,7 +187,7 @@ START_TEST(test_counters_bitwise)
       MSCK(MSFarmSetCounter(farm, (MSFarmCounter)c));
       MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
       ck_assert_msg(memcmp(res, ref, sizeof(res)) == 0, "counter %s, schedule %s: results differ from the direct loop", MSFarmCounters[c], MSFarmSchedules[s]);
-      ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+      ck_assert_int_eq(total_calls(&ctx.calls), N_TASKS);
       MSCK(MSFarmDestroy(&farm));
     }
 }
@@ -226,7 +227,7 @@ START_TEST(test_counter_never_waits_for_rank0)
     rank0_calls = ctx.calls;
     MSCK(MPI_Bcast(&rank0_calls, 1, MPIU_INT, 0, PETSC_COMM_WORLD));
     ck_assert_msg(rank0_calls <= 5, "counter %s: rank 0 ran %" PetscInt_FMT " of 100 tasks although its first took 2 s", MSFarmCounters[c], rank0_calls);
-    ck_assert_int_eq(total_calls(&ctx), 100);
+    ck_assert_int_eq(total_calls(&ctx.calls), 100);
     MSCK(MSFarmDestroy(&farm));
   }
 }
@@ -249,7 +250,7 @@ START_TEST(test_grids)
   MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
   reference(45, NULL, MS_FARM_GRID_LOWER, 9, ref);
   ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
-  ck_assert_int_eq(total_calls(&ctx), 45);
+  ck_assert_int_eq(total_calls(&ctx.calls), 45);
   MSCK(MSFarmDestroy(&farm));
 
   MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
@@ -258,7 +259,7 @@ START_TEST(test_grids)
   MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
   reference(45, NULL, MS_FARM_GRID_FULL, 9, ref);
   ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
-  ck_assert_int_eq(total_calls(&ctx), 45);
+  ck_assert_int_eq(total_calls(&ctx.calls), 45);
   MSCK(MSFarmDestroy(&farm));
 
   MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm)); /* one task, up to 4 ranks: most ranks idle */
@@ -268,7 +269,7 @@ START_TEST(test_grids)
   MSCK(MSFarmMap(farm, TaskMix, &ctx, MS_FARM_RESULTS_ALL, res));
   reference(1, NULL, MS_FARM_GRID_FULL, 1, ref);
   ck_assert(memcmp(res, ref, OUT_SIZE * sizeof(PetscScalar)) == 0);
-  ck_assert_int_eq(total_calls(&ctx), 1);
+  ck_assert_int_eq(total_calls(&ctx.calls), 1);
   MSCK(MSFarmDestroy(&farm));
 }
 END_TEST
@@ -409,6 +410,205 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* Tasks on groups of ranks: the task checks its communicator's size, draws N_TERMS integers from
+   its stream, sums its share of them (terms r, r + K, ...) and adds the shares with an Allreduce,
+   so the sum is exact and the same for every group size. Ranks other than the group's first
+   write junk, which must not reach the results. With fail_mod, task k fails when
+   k % fail_mod == 2 on the group's last rank only, and when k % fail_mod == 4 on its first only,
+   after the collective. */
+#define N_TERMS 12
+
+typedef struct {
+  PetscMPIInt group_size;
+  PetscInt    calls, fail_mod;
+} GroupCtx;
+
+static PetscErrorCode TaskGroup(MSFarmTask *t, PetscScalar *out, void *ctx)
+{
+  GroupCtx   *c = (GroupCtx *)ctx;
+  PetscMPIInt size, rank;
+  double      share = 0, sum, u;
+
+  PetscFunctionBegin;
+  c->calls++;
+  PetscCallMPI(MPI_Comm_size(t->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(t->comm, &rank));
+  PetscCheck(size == c->group_size, PETSC_COMM_SELF, PETSC_ERR_PLIB, "task %" PetscInt_FMT " runs on %d ranks, expected %d", t->index, size, c->group_size);
+  PetscCall(MSRandomStreamUniform(&t->rng, &u));
+  for (int k = 0; k < N_TERMS; k++) {
+    uint64_t v;
+
+    PetscCall(MSRandomStreamInteger(&t->rng, 1000, &v));
+    if (k % size == rank) share += (double)v;
+  }
+  PetscCallMPI(MPI_Allreduce(&share, &sum, 1, MPI_DOUBLE, MPI_SUM, t->comm));
+  PetscCheck(!c->fail_mod || t->index % c->fail_mod != 2 || rank != size - 1, PETSC_COMM_SELF, PETSC_ERR_USER, "task %" PetscInt_FMT " fails on the group's last rank", t->index);
+  PetscCheck(!c->fail_mod || t->index % c->fail_mod != 4 || rank != 0, PETSC_COMM_SELF, PETSC_ERR_USER, "task %" PetscInt_FMT " fails on the group's first rank", t->index);
+  out[0] = rank ? -1 : u;
+  out[1] = rank ? -1 : sum;
+  out[2] = rank ? -1 : (PetscScalar)t->index;
+  PetscFunctionReturn(0);
+}
+
+static void group_reference(PetscInt n, PetscScalar *ref)
+{
+  for (PetscInt k = 0; k < n; k++) {
+    MSRandomStream rs;
+    double         u, sum = 0;
+
+    MSCK(MSRandomStreamInitialize(&rs, SEED, (uint64_t)k));
+    MSCK(MSRandomStreamUniform(&rs, &u));
+    for (int j = 0; j < N_TERMS; j++) {
+      uint64_t v;
+
+      MSCK(MSRandomStreamInteger(&rs, 1000, &v));
+      sum += (double)v;
+    }
+    ref[3 * k]     = u;
+    ref[3 * k + 1] = sum;
+    ref[3 * k + 2] = (PetscScalar)k;
+  }
+}
+
+/* One map of N_TASKS group tasks on groups of K; the failures it recorded. */
+static void map_groups(PetscMPIInt K, MSFarmSchedule s, PetscInt chunk, MSFarmCounter counter, GroupCtx *ctx, PetscScalar *res, PetscInt *n_failed)
+{
+  MSFarm farm;
+
+  ctx->group_size = K;
+  MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  MSCK(MSFarmSetTasks(farm, N_TASKS, 3));
+  MSCK(MSFarmSetSeed(farm, SEED));
+  MSCK(MSFarmSetSchedule(farm, s, chunk));
+  MSCK(MSFarmSetCounter(farm, counter));
+  MSCK(MSFarmSetGroupSize(farm, K));
+  MSCK(MSFarmMap(farm, TaskGroup, ctx, MS_FARM_RESULTS_ALL, res));
+  MSCK(MSFarmGetFailures(farm, n_failed, NULL));
+  MSCK(MSFarmDestroy(&farm));
+}
+
+/* Groups of 1, 2 (even rank counts) and all ranks, under every schedule and counter: results
+   bitwise equal to the direct loop and to single ranks, each task run by every rank of its group. */
+START_TEST(test_groups_bitwise)
+{
+  PetscScalar    ref[N_TASKS * 3], single[N_TASKS * 3], res[N_TASKS * 3];
+  GroupCtx       ctx       = {1, 0, 0};
+  const PetscInt chunks[] = {0, 3};
+  PetscMPIInt    sizes[3]  = {1, 2, ms_test_size};
+  PetscInt       n_failed;
+  MPI_Comm       node;
+  int            node_size, one_node;
+
+  MSCK(MPI_Comm_split_type(PETSC_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  MSCK(MPI_Comm_size(node, &node_size));
+  MSCK(MPI_Comm_free(&node));
+  one_node = node_size == ms_test_size;
+  MSCK(MPI_Allreduce(MPI_IN_PLACE, &one_node, 1, MPI_INT, MPI_MIN, PETSC_COMM_WORLD));
+  group_reference(N_TASKS, ref);
+  map_groups(1, MS_FARM_DYNAMIC, 0, MS_FARM_COUNTER_AUTO, &ctx, single, &n_failed);
+  ck_assert_int_eq(n_failed, 0);
+  ck_assert_msg(memcmp(single, ref, sizeof(ref)) == 0, "single ranks: results differ from the direct loop");
+  ck_assert_int_eq(total_calls(&ctx.calls), N_TASKS);
+  for (int g = 1; g < 3; g++) {
+    PetscMPIInt K = sizes[g];
+
+    if (ms_test_size % K || (g == 2 && K <= 2)) continue;
+    for (int s = MS_FARM_BLOCK; s <= MS_FARM_GUIDED; s++)
+      for (int c = 0; c < 2; c++)
+        for (int counter = MS_FARM_COUNTER_AUTO; counter <= MS_FARM_COUNTER_SERVER; counter++) {
+          if (counter != MS_FARM_COUNTER_AUTO && s != MS_FARM_DYNAMIC) continue; /* the counter serves the dynamic schedules; guided: auto */
+          if (counter == MS_FARM_COUNTER_RMA && !one_node) continue;
+          memset(res, 0, sizeof(res));
+          map_groups(K, (MSFarmSchedule)s, chunks[c], (MSFarmCounter)counter, &ctx, res, &n_failed);
+          ck_assert_msg(n_failed == 0, "groups of %d, schedule %s, counter %s: %" PetscInt_FMT " tasks failed", K, MSFarmSchedules[s], MSFarmCounters[counter], n_failed);
+          ck_assert_msg(memcmp(res, single, sizeof(res)) == 0, "groups of %d, schedule %s chunk %d, counter %s: results differ from single ranks", K, MSFarmSchedules[s], (int)chunks[c], MSFarmCounters[counter]);
+          ck_assert_int_eq(total_calls(&ctx.calls), (PetscInt)K * N_TASKS);
+        }
+  }
+}
+END_TEST
+
+/* A task that fails on one rank of its group fails once, with that rank's message; the group
+   goes on with its other tasks. */
+START_TEST(test_groups_fail_on_one_rank)
+{
+  PetscScalar     ref[N_TASKS * 3], res[N_TASKS * 3];
+  PetscMPIInt     K   = ms_test_size % 2 ? ms_test_size : 2;
+  GroupCtx        ctx = {K, 0, 7};
+  MSFarm          farm;
+  PetscInt        n_failed, expected = 0;
+  const PetscInt *failed;
+  const char     *msg;
+
+  group_reference(N_TASKS, ref);
+  for (PetscInt k = 0; k < N_TASKS; k++) expected += k % 7 == 2 || k % 7 == 4;
+  MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  MSCK(MSFarmSetTasks(farm, N_TASKS, 3));
+  MSCK(MSFarmSetSeed(farm, SEED));
+  MSCK(MSFarmSetSchedule(farm, MS_FARM_DYNAMIC, 2));
+  MSCK(MSFarmSetGroupSize(farm, K));
+  MSCK(MSFarmMap(farm, TaskGroup, &ctx, MS_FARM_RESULTS_ALL, res));
+  ck_assert_int_eq(total_calls(&ctx.calls), (PetscInt)K * N_TASKS);
+  MSCK(MSFarmGetFailures(farm, &n_failed, &failed));
+  ck_assert_int_eq(n_failed, expected);
+  for (PetscInt f = 0; f < n_failed; f++) {
+    int rank = -1;
+
+    ck_assert(failed[f] % 7 == 2 || failed[f] % 7 == 4);
+    ck_assert(f == 0 || failed[f] > failed[f - 1]);
+    MSCK(MSFarmGetFailureMessage(farm, f, &msg));
+    ck_assert_msg(sscanf(msg, "rank %d:", &rank) == 1, "message: %s", msg);
+    if (failed[f] % 7 == 2 && K > 1) ck_assert_msg(rank % K == K - 1 && strstr(msg, "fails on the group's last rank") && strstr(msg, "TaskGroup"), "task %" PetscInt_FMT ": %s", failed[f], msg);
+    else ck_assert_msg(rank % K == 0 && strstr(msg, failed[f] % 7 == 4 ? "fails on the group's first rank" : "fails on the group's last rank"), "task %" PetscInt_FMT ": %s", failed[f], msg);
+  }
+  for (PetscInt k = 0; k < N_TASKS; k++)
+    for (PetscInt c = 0; c < 3; c++) {
+      if (k % 7 == 2 || k % 7 == 4) ck_assert(isnan(res[3 * k + c]));
+      else ck_assert(res[3 * k + c] == ref[3 * k + c]);
+    }
+  MSCK(MSFarmDestroy(&farm));
+}
+END_TEST
+
+/* A group size that does not divide the number of ranks, or differs between ranks, fails on
+   every rank with PETSC_ERR_ARG_INCOMP; the farm is still usable afterwards. */
+START_TEST(test_groups_bad_size)
+{
+  PetscScalar res[N_TASKS * 3];
+  GroupCtx    ctx = {1, 0, 0};
+  MSFarm      farm;
+  PetscInt    K;
+
+  MSCK(MSFarmCreate(PETSC_COMM_WORLD, &farm));
+  MSCK(MSFarmSetTasks(farm, N_TASKS, 3));
+  MSCK_FAILS(MSFarmSetGroupSize(farm, 0), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK(MSFarmSetGroupSize(farm, ms_test_size + 1));
+  MSCK_FAILS(MSFarmMap(farm, TaskGroup, &ctx, MS_FARM_RESULTS_ALL, res), PETSC_ERR_ARG_INCOMP);
+  if (ms_test_size == 4) {
+    MSCK(MSFarmSetGroupSize(farm, 3));
+    MSCK_FAILS(MSFarmMap(farm, TaskGroup, &ctx, MS_FARM_RESULTS_ALL, res), PETSC_ERR_ARG_INCOMP);
+  }
+  if (ms_test_size > 1) { /* rank 0 alone asks for another size */
+    MSCK(MSFarmSetGroupSize(farm, ms_test_rank == 0 ? 1 : ms_test_size));
+    MSCK_FAILS(MSFarmMap(farm, TaskGroup, &ctx, MS_FARM_RESULTS_ALL, res), PETSC_ERR_ARG_INCOMP);
+  }
+  MSCK(MSFarmSetOptionsPrefix(farm, "grp_"));
+  MSCK(PetscOptionsSetValue(NULL, "-grp_farm_group_size", "2x"));
+  MSCK_FAILS(MSFarmSetFromOptions(farm), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK(PetscOptionsSetValue(NULL, "-grp_farm_group_size", "0"));
+  MSCK_FAILS(MSFarmSetFromOptions(farm), PETSC_ERR_ARG_OUTOFRANGE);
+  MSCK(PetscOptionsSetValue(NULL, "-grp_farm_group_size", "1"));
+  MSCK(MSFarmSetFromOptions(farm));
+  MSCK(PetscOptionsClearValue(NULL, "-grp_farm_group_size"));
+  MSCK(MSFarmGetGroupSize(farm, &K));
+  ck_assert_int_eq(K, 1);
+  MSCK(MSFarmMap(farm, TaskGroup, &ctx, MS_FARM_RESULTS_ALL, res));
+  ck_assert_int_eq(total_calls(&ctx.calls), N_TASKS);
+  MSCK_FAILS(MSFarmSetGroupSize(farm, 1), PETSC_ERR_ARG_WRONGSTATE);
+  MSCK(MSFarmDestroy(&farm));
+}
+END_TEST
+
 Suite *ms_test_suite(void)
 {
   Suite *s  = suite_create("farm");
@@ -422,6 +622,9 @@ Suite *ms_test_suite(void)
   tcase_add_test(tc, test_counter_never_waits_for_rank0);
   tcase_add_test(tc, test_grids);
   tcase_add_test(tc, test_failures);
+  tcase_add_test(tc, test_groups_bitwise);
+  tcase_add_test(tc, test_groups_fail_on_one_rank);
+  tcase_add_test(tc, test_groups_bad_size);
   tcase_add_test(tc, test_result_callback);
   tcase_add_test(tc, test_joins);
   tcase_add_test(tc, test_bad_input);

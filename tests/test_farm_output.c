@@ -1,5 +1,6 @@
 /* MSFarm's HDF5 output: contents against a direct loop, resume of missing tasks, retry of failed
-   ones, files from another sweep refused and left byte-for-byte untouched, JSON records. */
+   ones (on single ranks and on groups of ranks), files from another sweep refused and left
+   byte-for-byte untouched, JSON records. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,19 +13,34 @@
 #define SEED     99
 
 typedef struct {
-  PetscInt calls;
-  PetscInt fail_mod;
+  PetscInt    calls;
+  PetscInt    fail_mod;
+  PetscMPIInt group_size; /* ranks per task */
 } TaskCtx;
 
+/* Draws the outputs; on a group, checks its size and takes the maximum over its ranks (the same
+   numbers). With fail_mod, fails on the group's last rank only. */
 static PetscErrorCode TaskDraw(MSFarmTask *t, PetscScalar *out, void *ctx)
 {
-  TaskCtx *c = (TaskCtx *)ctx;
+  TaskCtx    *c = (TaskCtx *)ctx;
+  PetscMPIInt size, rank;
 
   PetscFunctionBegin;
   c->calls++;
-  PetscCheck(!c->fail_mod || t->index % c->fail_mod != 1, PETSC_COMM_SELF, PETSC_ERR_USER, "task %" PetscInt_FMT " fails on purpose", t->index);
+  PetscCallMPI(MPI_Comm_size(t->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(t->comm, &rank));
+  PetscCheck(size == c->group_size, PETSC_COMM_SELF, PETSC_ERR_PLIB, "task %" PetscInt_FMT " runs on %d ranks", t->index, size);
   for (PetscInt k = 0; k < OUT_SIZE; k++) PetscCall(MSRandomStreamUniform(&t->rng, &out[k]));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, out, OUT_SIZE, MPI_DOUBLE, MPI_MAX, t->comm));
+  PetscCheck(!c->fail_mod || t->index % c->fail_mod != 1 || rank != size - 1, PETSC_COMM_SELF, PETSC_ERR_USER, "task %" PetscInt_FMT " fails on purpose", t->index);
   PetscFunctionReturn(0);
+}
+
+/* Loop test i: tasks on single ranks (i = 0) or on groups (i = 1: of 2 ranks when their number
+   is even, else of all ranks). */
+static PetscMPIInt group_size(int i)
+{
+  return i == 0 ? 1 : ms_test_size % 2 ? ms_test_size : 2;
 }
 
 static void reference(uint64_t seed, PetscScalar *ref)
@@ -107,10 +123,11 @@ static char *slurp(const char name[], long *len)
   return buf;
 }
 
-static PetscErrorCode CreateFarm(const char name[], PetscInt n_tasks, PetscInt out_size, uint64_t seed, PetscBool resume, PetscBool retry, MSFarm *farm)
+static PetscErrorCode CreateFarmOnGroups(const char name[], PetscInt n_tasks, PetscInt out_size, uint64_t seed, PetscBool resume, PetscBool retry, PetscMPIInt K, MSFarm *farm)
 {
   PetscFunctionBegin;
   PetscCall(MSFarmCreate(PETSC_COMM_WORLD, farm));
+  PetscCall(MSFarmSetGroupSize(*farm, K));
   PetscCall(MSFarmSetTasks(*farm, n_tasks, out_size));
   PetscCall(MSFarmSetSeed(*farm, seed));
   PetscCall(MSFarmSetSchedule(*farm, MS_FARM_DYNAMIC, 2));
@@ -119,22 +136,30 @@ static PetscErrorCode CreateFarm(const char name[], PetscInt n_tasks, PetscInt o
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode CreateFarm(const char name[], PetscInt n_tasks, PetscInt out_size, uint64_t seed, PetscBool resume, PetscBool retry, MSFarm *farm)
+{
+  PetscFunctionBegin;
+  PetscCall(CreateFarmOnGroups(name, n_tasks, out_size, seed, resume, retry, 1, farm));
+  PetscFunctionReturn(0);
+}
+
 START_TEST(test_output_and_resume)
 {
   char        name[256], record[300];
   PetscScalar ref[N_TASKS * OUT_SIZE], res[N_TASKS * OUT_SIZE], fres[N_TASKS * OUT_SIZE];
   int8_t      status[N_TASKS];
-  TaskCtx     ctx = {0, 0};
+  TaskCtx     ctx = {0, 0, group_size(_i)};
+  PetscMPIInt K   = ctx.group_size;
   MSFarm      farm;
 
   unique_name("farm_output", name, sizeof(name));
   snprintf(record, sizeof(record), "%s.jsonl", name);
   reference(SEED, ref);
-  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_FALSE, &farm));
+  MSCK(CreateFarmOnGroups(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_FALSE, K, &farm));
   MSCK(MSFarmSetRecordFile(farm, record));
   MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_ALL, res));
   MSCK(MSFarmDestroy(&farm));
-  ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+  ck_assert_int_eq(total_calls(&ctx), K * N_TASKS);
   ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
   if (ms_test_rank == 0) {
     FILE *f = fopen(record, "r");
@@ -149,7 +174,7 @@ START_TEST(test_output_and_resume)
       int t, r;
 
       ck_assert_msg(sscanf(line, "{\"task\": %d, \"rank\": %d,", &t, &r) == 2, "bad record line %s", line);
-      ck_assert(t >= 0 && t < N_TASKS && r >= 0 && r < ms_test_size && strstr(line, "\"status\": \"done\""));
+      ck_assert(t >= 0 && t < N_TASKS && r >= 0 && r < ms_test_size && r % K == 0 && strstr(line, "\"status\": \"done\""));
       tasks[t]++;
       lines++;
     }
@@ -159,10 +184,10 @@ START_TEST(test_output_and_resume)
     forget_tasks(name);
   }
   /* resume: only the missing tasks run; results and file equal the uninterrupted run */
-  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, &farm));
+  MSCK(CreateFarmOnGroups(name, N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, K, &farm));
   MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_ALL, res));
   MSCK(MSFarmDestroy(&farm));
-  ck_assert_int_eq(total_calls(&ctx), (N_TASKS + 3) / 4);
+  ck_assert_int_eq(total_calls(&ctx), K * ((N_TASKS + 3) / 4));
   ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
   if (ms_test_rank == 0) {
     read_file(name, status, fres);
@@ -170,7 +195,7 @@ START_TEST(test_output_and_resume)
     ck_assert(memcmp(fres, ref, sizeof(ref)) == 0);
   }
   /* resuming a complete file runs nothing and reads every result back */
-  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, &farm));
+  MSCK(CreateFarmOnGroups(name, N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, K, &farm));
   memset(res, 0, sizeof(res));
   MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_ROOT, res));
   MSCK(MSFarmDestroy(&farm));
@@ -189,7 +214,7 @@ START_TEST(test_refuse_foreign_file)
   char    name[256];
   char   *before = NULL, *after;
   long    len_before = 0, len_after;
-  TaskCtx ctx = {0, 0};
+  TaskCtx ctx = {0, 0, 1};
   MSFarm  farm;
   const struct {
     PetscInt  n_tasks, out_size;
@@ -240,18 +265,19 @@ START_TEST(test_retry_failed)
   char        name[256];
   PetscScalar ref[N_TASKS * OUT_SIZE], res[N_TASKS * OUT_SIZE], fres[N_TASKS * OUT_SIZE];
   int8_t      status[N_TASKS];
-  TaskCtx     ctx = {0, 5};
+  TaskCtx     ctx = {0, 5, group_size(_i)};
+  PetscMPIInt K   = ctx.group_size;
   MSFarm      farm;
   PetscInt    n_failed, n_expected = (N_TASKS + 3) / 5;
 
   unique_name("farm_retry", name, sizeof(name));
   reference(SEED, ref);
-  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_FALSE, &farm));
+  MSCK(CreateFarmOnGroups(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_FALSE, K, &farm));
   MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_NONE, NULL));
   MSCK(MSFarmGetFailures(farm, &n_failed, NULL));
   ck_assert_int_eq(n_failed, n_expected);
   MSCK(MSFarmDestroy(&farm));
-  ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+  ck_assert_int_eq(total_calls(&ctx), K * N_TASKS);
   if (ms_test_rank == 0) {
     hid_t   file = H5Fopen(name, H5F_ACC_RDONLY, H5P_DEFAULT), d;
     int64_t idx[N_TASKS];
@@ -271,11 +297,13 @@ START_TEST(test_retry_failed)
     H5Fclose(file);
     for (PetscInt f = 0; f < n_expected; f++) {
       ck_assert_int_eq(idx[f], 5 * f + 1);
-      ck_assert_msg(strstr(msg[f], "fails on purpose"), "message %s", msg[f]);
+      int rank = -1;
+
+      ck_assert_msg(sscanf(msg[f], "rank %d:", &rank) == 1 && rank % K == K - 1 && strstr(msg[f], "fails on purpose"), "message %s", msg[f]);
     }
   }
   /* a plain resume has nothing missing: the failures stay failures */
-  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, &farm));
+  MSCK(CreateFarmOnGroups(name, N_TASKS, OUT_SIZE, SEED, PETSC_TRUE, PETSC_FALSE, K, &farm));
   MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_NONE, NULL));
   MSCK(MSFarmGetFailures(farm, &n_failed, NULL));
   ck_assert_int_eq(n_failed, n_expected);
@@ -283,12 +311,12 @@ START_TEST(test_retry_failed)
   ck_assert_int_eq(total_calls(&ctx), 0);
   /* retry with the fault gone */
   ctx.fail_mod = 0;
-  MSCK(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_TRUE, &farm));
+  MSCK(CreateFarmOnGroups(name, N_TASKS, OUT_SIZE, SEED, PETSC_FALSE, PETSC_TRUE, K, &farm));
   MSCK(MSFarmMap(farm, TaskDraw, &ctx, MS_FARM_RESULTS_ALL, res));
   MSCK(MSFarmGetFailures(farm, &n_failed, NULL));
   ck_assert_int_eq(n_failed, 0);
   MSCK(MSFarmDestroy(&farm));
-  ck_assert_int_eq(total_calls(&ctx), n_expected);
+  ck_assert_int_eq(total_calls(&ctx), K * n_expected);
   ck_assert(memcmp(res, ref, sizeof(ref)) == 0);
   if (ms_test_rank == 0) {
     hid_t file;
@@ -310,9 +338,9 @@ Suite *ms_test_suite(void)
   TCase *tc = tcase_create("hdf5");
 
   tcase_set_timeout(tc, 100);
-  tcase_add_test(tc, test_output_and_resume);
+  tcase_add_loop_test(tc, test_output_and_resume, 0, 2);
   tcase_add_test(tc, test_refuse_foreign_file);
-  tcase_add_test(tc, test_retry_failed);
+  tcase_add_loop_test(tc, test_retry_failed, 0, 2);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -30,7 +30,7 @@ PETSC_EXTERN PetscErrorCode MSRandomStreamInteger(MSRandomStream *, uint64_t, ui
 /*S
   MSFarm - maps a task function over N tasks on every rank of a communicator: ordered results,
   per-task random streams, static and dynamic schedules, progress, failure capture, HDF5 results
-  with resume.
+  with resume. Tasks may themselves be parallel: groups of K ranks each run one task at a time.
 
   Level: beginner
 
@@ -124,9 +124,12 @@ typedef struct {
   const PetscScalar *input;   /* this task's row of the input array, or NULL */
   PetscInt           in_size; /* length of input */
   MSRandomStream     rng;     /* a fresh stream keyed by (seed, index) */
+  MPI_Comm           comm;    /* the ranks that run this task together: PETSC_COMM_SELF unless
+                                 MSFarmSetGroupSize(); every rank of it calls the task function */
 } MSFarmTask;
 
-/* Computes out[0 .. out_size) for one task. An error is recorded and the other tasks go on. */
+/* Computes out[0 .. out_size) for one task (collectively on task->comm; the output of its first
+   rank is kept). An error on any rank of task->comm is recorded and the other tasks go on. */
 typedef PetscErrorCode (*MSFarmTaskFn)(MSFarmTask *task, PetscScalar *out, void *ctx);
 /* Called on rank 0 as each task completes, in completion order (imap_unordered). */
 typedef PetscErrorCode (*MSFarmResultFn)(PetscInt index, const PetscScalar *out, PetscInt out_size, void *ctx);
@@ -144,6 +147,8 @@ PETSC_EXTERN PetscErrorCode MSFarmSetSchedule(MSFarm, MSFarmSchedule, PetscInt);
 PETSC_EXTERN PetscErrorCode MSFarmGetSchedule(MSFarm, MSFarmSchedule *, PetscInt *);
 PETSC_EXTERN PetscErrorCode MSFarmSetCounter(MSFarm, MSFarmCounter);
 PETSC_EXTERN PetscErrorCode MSFarmGetCounter(MSFarm, MSFarmCounter *);
+PETSC_EXTERN PetscErrorCode MSFarmSetGroupSize(MSFarm, PetscInt);
+PETSC_EXTERN PetscErrorCode MSFarmGetGroupSize(MSFarm, PetscInt *);
 PETSC_EXTERN PetscErrorCode MSFarmSetSeed(MSFarm, uint64_t);
 PETSC_EXTERN PetscErrorCode MSFarmSetOutputFile(MSFarm, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetName(MSFarm, const char[]);

@@ -27,6 +27,7 @@ struct _p_MSFarm {
   MSFarmSchedule     schedule;
   PetscInt           chunk; /* 0: automatic */
   MSFarmCounter      counter;
+  PetscInt           group_size; /* ranks per task, dividing the communicator's size */
   uint64_t           seed;
   char              *output, *record, *name; /* name: what defines the sweep, recorded in the output */
   PetscBool          resume, retry_failed, progress;
@@ -73,6 +74,13 @@ typedef struct {
   void        *ctx;
   PetscMPIInt  rank, size;
   MPI_Comm     comm; /* private duplicate: the farm's messages never meet the user's */
+  /* groups (run/group.c): ranks [g K, (g + 1) K) run the tasks group g takes. The schedule and
+     the counter live on the leaders (the groups' first ranks); with K = 1 that is comm itself. */
+  PetscMPIInt group_size, group_rank;
+  MPI_Comm    group;     /* the farm's messages inside a group; MPI_COMM_NULL for K = 1 */
+  MPI_Comm    task_comm; /* what the task function gets: PETSC_COMM_SELF for K = 1 */
+  MPI_Comm    leaders;   /* the groups' first ranks; MPI_COMM_NULL on the other ranks */
+  PetscMPIInt leader_rank, n_groups; /* this group's index, the number of groups */
   /* tasks this run computes: pending[p] for p < n_pending, or p itself when pending is NULL */
   PetscInt  n_pending, *pending;
   /* schedule */
@@ -108,7 +116,13 @@ PETSC_INTERN PetscErrorCode MSFarmCounterBegin(MSFarmRun *, PetscInt);
 PETSC_INTERN PetscErrorCode MSFarmCounterNext(MSFarmRun *, int64_t *);
 PETSC_INTERN PetscErrorCode MSFarmCounterEnd(MSFarmRun *);
 PETSC_INTERN void           MSFarmPause(long *);
+PETSC_INTERN PetscErrorCode MSFarmQuietWait(MPI_Request *, double);
 PETSC_INTERN PetscErrorCode MSFarmQuietBarrier(MPI_Comm);
+
+PETSC_INTERN PetscErrorCode MSFarmGroupsBegin(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmGroupShare(MSFarmRun *, PetscInt *, PetscInt *, PetscInt *, PetscBool *);
+PETSC_INTERN PetscErrorCode MSFarmGroupAgree(MSFarmRun *, PetscBool *, char[]);
+PETSC_INTERN PetscErrorCode MSFarmGroupsEnd(MSFarmRun *);
 
 PETSC_INTERN PetscErrorCode MSFarmBatchAdd(MSFarmRun *, PetscInt, double, int32_t, const PetscScalar *, const char *);
 PETSC_INTERN PetscErrorCode MSFarmBatchFlush(MSFarmRun *);

@@ -38,7 +38,8 @@ PetscErrorCode MSFarmCreate(MPI_Comm comm, MSFarm *farm)
   PetscCall(MSHeaderInitialize(&f->hdr, comm, MS_FARM_CLASSID, "MSFarm"));
   f->n_tasks  = -1;
   f->out_size = -1;
-  f->schedule = MS_FARM_DYNAMIC;
+  f->schedule   = MS_FARM_DYNAMIC;
+  f->group_size = 1;
   PetscCall(MSHeaderSetTypeName(&f->hdr, MSFarmSchedules[f->schedule]));
   *farm = f;
   PetscFunctionReturn(0);
@@ -252,6 +253,62 @@ PetscErrorCode MSFarmGetCounter(MSFarm farm, MSFarmCounter *counter)
   PetscFunctionBegin;
   MSValidHeader(farm, 1);
   *counter = farm->counter;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSFarmSetGroupSize - makes every task run on a group of ranks (MPI-parallel tasks)
+
+  Logically Collective
+
+  Input Parameters:
++ farm       - the farm
+- group_size - ranks per task, at least 1 (default 1); must divide the size of the farm's communicator
+
+  Options Database Key:
+. -farm_group_size <K> - the group size
+
+  Notes:
+  The farm's communicator is split into groups of K consecutive ranks; each task runs on one
+  group: every rank of it calls the task function with `MSFarmTask`.comm, the group's
+  communicator (`PETSC_COMM_SELF` for K = 1), and the same index, input and random stream. The
+  output of the group's first rank is kept. Groups take tasks under the farm's schedule as single
+  ranks do (with the server counter, the first group serves and runs no tasks). A task fails when
+  it returns an error on any rank of its group; it is recorded once, with the first failing
+  rank's message, and the group goes on. A task that fails on some ranks must not leave the others
+  waiting in one of its own collective calls. A K that does not divide the number of ranks is an
+  error of `MSFarmSetUp()` on every rank.
+
+  Level: intermediate
+
+.seealso: `MSFarmTask`, `MSFarmGetGroupSize()`, `MSFarmSetSchedule()`
+@*/
+PetscErrorCode MSFarmSetGroupSize(MSFarm farm, PetscInt group_size)
+{
+  PetscFunctionBegin;
+  PetscCall(MSFarmCheckNotSetUp(farm, "MSFarmSetGroupSize"));
+  PetscCheck(group_size >= 1 && group_size <= PETSC_MPI_INT_MAX, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarmSetGroupSize: the group size must be in [1, %d], got %" PetscInt_FMT, PETSC_MPI_INT_MAX, group_size);
+  farm->group_size = group_size;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSFarmGetGroupSize - the number of ranks that run each task
+
+  Not Collective
+
+  Output Parameter:
+. group_size - ranks per task
+
+  Level: intermediate
+
+.seealso: `MSFarmSetGroupSize()`
+@*/
+PetscErrorCode MSFarmGetGroupSize(MSFarm farm, PetscInt *group_size)
+{
+  PetscFunctionBegin;
+  MSValidHeader(farm, 1);
+  *group_size = farm->group_size;
   PetscFunctionReturn(0);
 }
 
@@ -481,8 +538,8 @@ PetscErrorCode MSFarmSetOptionsPrefix(MSFarm farm, const char prefix[])
   PetscFunctionReturn(0);
 }
 
-/* The value of -farm_NAME in [0, max]: digits only, no sign, no wrap-around, no trailing text. */
-static PetscErrorCode MSFarmParseCount(MSFarm farm, const char name[], const char text[], uint64_t max, uint64_t *value)
+/* The value of -farm_NAME in [min, max]: digits only, no sign, no wrap-around, no trailing text. */
+static PetscErrorCode MSFarmParseCount(MSFarm farm, const char name[], const char text[], uint64_t min, uint64_t max, uint64_t *value)
 {
   unsigned long long v;
   char              *end;
@@ -490,7 +547,7 @@ static PetscErrorCode MSFarmParseCount(MSFarm farm, const char name[], const cha
   PetscFunctionBegin;
   errno = 0;
   v     = strtoull(text, &end, 10);
-  PetscCheck(isdigit((unsigned char)text[0]) && !*end && errno != ERANGE && v <= max, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarm: -%sfarm_%s %s: expected an integer in [0, %llu]", farm->hdr.prefix ? farm->hdr.prefix : "", name, text, (unsigned long long)max);
+  PetscCheck(isdigit((unsigned char)text[0]) && !*end && errno != ERANGE && v >= min && v <= max, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarm: -%sfarm_%s %s: expected an integer in [%llu, %llu]", farm->hdr.prefix ? farm->hdr.prefix : "", name, text, (unsigned long long)min, (unsigned long long)max);
   *value = (uint64_t)v;
   PetscFunctionReturn(0);
 }
@@ -518,6 +575,7 @@ static PetscErrorCode MSFarmFindName(const char *const names[], PetscInt n, cons
 + -farm_schedule <block,cyclic,dynamic,guided> - the schedule
 . -farm_chunk <n>         - chunk size (0: automatic)
 . -farm_counter <auto,rma,thread,server> - how the counter of the dynamic schedules is served
+. -farm_group_size <K>    - ranks per task (default 1)
 . -farm_seed <s>          - global seed of the task streams
 . -farm_progress          - progress bar on rank 0's stderr
 . -farm_record <file>     - JSON line per task
@@ -531,10 +589,10 @@ static PetscErrorCode MSFarmFindName(const char *const names[], PetscInt n, cons
 @*/
 PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
 {
-  char      file[PETSC_MAX_PATH_LEN], schedule[64], counter[64], seed[32], chunk[32];
+  char      file[PETSC_MAX_PATH_LEN], schedule[64], counter[64], seed[32], chunk[32], group[32];
   PetscInt  found = -1, found_counter = -1;
   uint64_t  value;
-  PetscBool set, seed_set, chunk_set;
+  PetscBool set, seed_set, chunk_set, group_set;
 
   PetscFunctionBegin;
   MSValidHeader(farm, 1);
@@ -547,6 +605,8 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   PetscCall(PetscSNPrintf(chunk, sizeof(chunk), "%" PetscInt_FMT, farm->chunk));
   PetscCall(PetscOptionsString("-farm_chunk", "Tasks per chunk (0: automatic)", "MSFarmSetSchedule", chunk, chunk, sizeof(chunk), &chunk_set));
   PetscCall(PetscOptionsString("-farm_counter", "How the counter of the dynamic schedules is served: auto, rma, thread, server", "MSFarmSetCounter", MSFarmCounters[farm->counter], counter, sizeof(counter), NULL));
+  PetscCall(PetscSNPrintf(group, sizeof(group), "%" PetscInt_FMT, farm->group_size));
+  PetscCall(PetscOptionsString("-farm_group_size", "Ranks per task (MPI-parallel tasks); divides the number of ranks", "MSFarmSetGroupSize", group, group, sizeof(group), &group_set));
   PetscCall(PetscSNPrintf(seed, sizeof(seed), "%" PRIu64, farm->seed));
   PetscCall(PetscOptionsString("-farm_seed", "Global seed of the per-task random streams, in [0, 2^64)", "MSFarmSetSeed", seed, seed, sizeof(seed), &seed_set));
   PetscCall(PetscOptionsBool("-farm_progress", "Progress bar on rank 0's stderr", "MSFarmSetProgress", farm->progress, &farm->progress, NULL));
@@ -558,17 +618,36 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   PetscCall(PetscOptionsBool("-farm_retry_failed", "Re-run the failed tasks of the output file", "MSFarmSetResume", farm->retry_failed, &farm->retry_failed, NULL));
   PetscOptionsEnd();
   if (seed_set) {
-    PetscCall(MSFarmParseCount(farm, "seed", seed, UINT64_MAX, &value));
+    PetscCall(MSFarmParseCount(farm, "seed", seed, 0, UINT64_MAX, &value));
     PetscCall(MSFarmSetSeed(farm, value));
   }
+  if (group_set) {
+    PetscCall(MSFarmParseCount(farm, "group_size", group, 1, PETSC_MPI_INT_MAX, &value));
+    PetscCall(MSFarmSetGroupSize(farm, (PetscInt)value));
+  }
   value = (uint64_t)farm->chunk;
-  if (chunk_set) PetscCall(MSFarmParseCount(farm, "chunk", chunk, PETSC_MAX_INT, &value));
+  if (chunk_set) PetscCall(MSFarmParseCount(farm, "chunk", chunk, 0, PETSC_MAX_INT, &value));
   PetscCall(MSFarmFindName(MSFarmSchedules, MS_FARM_GUIDED + 1, schedule, &found));
   PetscCheck(found >= 0, farm->hdr.comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "MSFarm: unknown schedule \"%s\" for -%sfarm_schedule; known schedules: block, cyclic, dynamic, guided", schedule, farm->hdr.prefix ? farm->hdr.prefix : "");
   PetscCall(MSFarmFindName(MSFarmCounters, MS_FARM_COUNTER_SERVER + 1, counter, &found_counter));
   PetscCheck(found_counter >= 0, farm->hdr.comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "MSFarm: unknown counter \"%s\" for -%sfarm_counter; known counters: auto, rma, thread, server", counter, farm->hdr.prefix ? farm->hdr.prefix : "");
   PetscCall(MSFarmSetSchedule(farm, (MSFarmSchedule)found, (PetscInt)value));
   PetscCall(MSFarmSetCounter(farm, (MSFarmCounter)found_counter));
+  PetscFunctionReturn(0);
+}
+
+/* Collective: the group size is the same on every rank and divides the communicator's size. */
+static PetscErrorCode MSFarmCheckGroupSize(MSFarm farm)
+{
+  PetscMPIInt size, range[2], all[2];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(farm->hdr.comm, &size));
+  range[0] = (PetscMPIInt)PetscMin(farm->group_size, PETSC_MPI_INT_MAX);
+  range[1] = -range[0];
+  PetscCallMPI(MPI_Allreduce(range, all, 2, MPI_INT, MPI_MAX, farm->hdr.comm));
+  PetscCheck(all[0] == -all[1], farm->hdr.comm, PETSC_ERR_ARG_INCOMP, "MSFarm: the group size (-farm_group_size) differs between ranks: from %d to %d", -all[1], all[0]);
+  PetscCheck(size % all[0] == 0, farm->hdr.comm, PETSC_ERR_ARG_INCOMP, "MSFarm: -farm_group_size %d does not divide the %d rank%s of the farm's communicator", all[0], size, size == 1 ? "" : "s");
   PetscFunctionReturn(0);
 }
 
@@ -588,6 +667,7 @@ PetscErrorCode MSFarmSetUp(MSFarm farm)
   if (farm->hdr.setupcalled) PetscFunctionReturn(0);
   PetscCheck(farm->n_tasks >= 1 && farm->out_size >= 1, farm->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSFarm has no tasks: call MSFarmSetTasks() or MSFarmSetGrid() first");
   PetscCheck(!(farm->resume || farm->retry_failed) || farm->output, farm->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSFarm: -farm_resume and -farm_retry_failed need an output file (-farm_output)");
+  PetscCall(MSFarmCheckGroupSize(farm));
   farm->hdr.setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -611,7 +691,7 @@ PetscErrorCode MSFarmView(MSFarm farm, PetscViewer viewer)
   PetscCall(MSHeaderView(&farm->hdr, viewer));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "tasks: %" PetscInt_FMT " (grid %s %" PetscInt_FMT " x %" PetscInt_FMT "), output size %" PetscInt_FMT ", input size %" PetscInt_FMT "\n", farm->n_tasks, shapes[farm->grid], farm->rows, farm->cols, farm->out_size, farm->in_size));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "chunk: %" PetscInt_FMT "%s, counter: %s, seed: %" PRIu64 "\n", farm->chunk, farm->chunk ? "" : " (automatic)", MSFarmCounters[farm->counter], farm->seed));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "chunk: %" PetscInt_FMT "%s, counter: %s, ranks per task: %" PetscInt_FMT ", seed: %" PRIu64 "\n", farm->chunk, farm->chunk ? "" : " (automatic)", MSFarmCounters[farm->counter], farm->group_size, farm->seed));
   if (farm->output) PetscCall(PetscViewerASCIIPrintf(viewer, "output: %s%s%s\n", farm->output, farm->resume ? " (resume)" : "", farm->retry_failed ? " (retry failed)" : ""));
   PetscCall(PetscViewerASCIIPrintf(viewer, "failed tasks in the last map: %" PetscInt_FMT "\n", farm->n_failed));
   PetscCall(PetscViewerASCIIPopTab(viewer));

@@ -5,6 +5,7 @@
 #include "io/h5util.h"
 
 #define MS_FARM_BCAST_BYTES (1 << 30)
+#define MS_FARM_MESSAGE_TEXT (MS_FARM_MESSAGE_LEN - 32) /* what a task's error keeps: room for "rank R: " */
 
 /* Broadcasts bytes from rank 0 in pieces whose counts fit an int. */
 static PetscErrorCode MSFarmBcastBytes(void *buf, size_t bytes, MPI_Comm comm)
@@ -20,7 +21,7 @@ static PetscErrorCode MSFarmCaptureError(MPI_Comm comm, int line, const char *fu
   char *message = (char *)ctx;
 
   PetscFunctionBegin;
-  if (p == PETSC_ERROR_INITIAL && !message[0]) snprintf(message, MS_FARM_MESSAGE_LEN - 16, "%s (%s() at %s:%d)", mess ? mess : "", func, file, line);
+  if (p == PETSC_ERROR_INITIAL && !message[0]) snprintf(message, MS_FARM_MESSAGE_TEXT, "%s (%s() at %s:%d)", mess ? mess : "", func, file, line);
   PetscFunctionReturn(n);
 }
 
@@ -73,48 +74,59 @@ static PetscErrorCode MSFarmSelectPending(MSFarmRun *run)
   PetscFunctionReturn(0);
 }
 
-/* Runs one task with its own stream; returns the task's error code. */
-static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar *out, char message[])
+/* Runs one task with its own stream on this rank; *failed when it returned an error, with the
+   message "rank R: error (function() at file:line)". */
+static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar *out, PetscBool *failed, char message[])
 {
   MSFarm         farm = run->farm;
   MSFarmTask     task;
+  char           text[MS_FARM_MESSAGE_TEXT];
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
   task.index   = index;
   task.input   = farm->inputs ? farm->inputs + (size_t)index * farm->in_size : NULL;
   task.in_size = farm->in_size;
+  task.comm    = run->task_comm;
   PetscCall(MSFarmGridIndex(farm, index, &task.i, &task.j));
   PetscCall(MSRandomStreamInitialize(&task.rng, farm->seed, (uint64_t)index));
   PetscCall(PetscArrayzero(out, farm->out_size));
-  message[0] = 0;
-  PetscCall(PetscPushErrorHandler(MSFarmCaptureError, message));
+  text[0] = 0;
+  PetscCall(PetscPushErrorHandler(MSFarmCaptureError, text));
   ierr = (*run->fn)(&task, out, run->ctx);
   PetscCall(PetscPopErrorHandler());
-  if (ierr && !message[0]) snprintf(message, MS_FARM_MESSAGE_LEN - 16, "the task function returned error code %d", (int)ierr);
-  PetscFunctionReturn(ierr);
+  *failed = ierr ? PETSC_TRUE : PETSC_FALSE;
+  message[0] = 0;
+  if (!ierr) PetscFunctionReturn(0);
+  if (!text[0]) snprintf(text, sizeof(text), "the task function returned error code %d", (int)ierr);
+  snprintf(message, MS_FARM_MESSAGE_LEN, "rank %d: %s", (int)run->rank, text);
+  PetscFunctionReturn(0);
 }
 
-/* This rank's share of the work: pieces from the schedule, each reported to rank 0 when done. */
+/* This rank's share of the work: pieces from the schedule (taken by the group's leader and shared
+   with its group), each task run by every rank of the group and reported to rank 0 by the leader. */
 static PetscErrorCode MSFarmRunPieces(MSFarmRun *run)
 {
   PetscScalar *out;
   char         message[MS_FARM_MESSAGE_LEN];
-  PetscInt     first, count, stride;
-  PetscBool    more;
+  PetscInt     first = 0, count = 0, stride = 0;
+  PetscBool    more  = PETSC_FALSE, leader = run->group_rank == 0 ? PETSC_TRUE : PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(run->farm->out_size, &out));
   for (;;) {
-    PetscCall(MSFarmScheduleNext(run, &first, &count, &stride, &more));
+    if (leader) PetscCall(MSFarmScheduleNext(run, &first, &count, &stride, &more));
+    if (run->group_size > 1) PetscCall(MSFarmGroupShare(run, &first, &count, &stride, &more));
     if (!more) break;
     PetscCall(PetscLogEventBegin(MS_FarmTasks, 0, 0, 0, 0));
     for (PetscInt t = 0; t < count; t++) {
-      PetscInt       p     = first + t * stride, index = run->pending ? run->pending[p] : p;
-      double         start = MPI_Wtime();
-      PetscErrorCode ierr  = MSFarmRunTask(run, index, out, message);
+      PetscInt  p     = first + t * stride, index = run->pending ? run->pending[p] : p;
+      double    start = MPI_Wtime();
+      PetscBool failed;
 
-      PetscCall(MSFarmBatchAdd(run, index, MPI_Wtime() - start, ierr ? MS_FARM_FAILED : MS_FARM_DONE, out, message));
+      PetscCall(MSFarmRunTask(run, index, out, &failed, message));
+      if (run->group_size > 1) PetscCall(MSFarmGroupAgree(run, &failed, message));
+      if (leader) PetscCall(MSFarmBatchAdd(run, index, MPI_Wtime() - start, failed ? MS_FARM_FAILED : MS_FARM_DONE, out, message));
     }
     PetscCall(PetscLogEventEnd(MS_FarmTasks, 0, 0, 0, 0));
     PetscCall(MSFarmBatchFlush(run));
@@ -198,6 +210,7 @@ static PetscErrorCode MSFarmCloseOutputs(MSFarmRun *run)
   Options Database Keys:
 + -farm_schedule <block,cyclic,dynamic,guided> - the schedule
 . -farm_chunk <n>        - chunk size
+. -farm_group_size <K>   - ranks per task (`MSFarmSetGroupSize()`)
 . -farm_seed <s>         - seed of the per-task streams
 . -farm_progress         - progress bar
 . -farm_record <file>    - JSON line per task
@@ -211,7 +224,8 @@ static PetscErrorCode MSFarmCloseOutputs(MSFarmRun *run)
   message) and the others go on; the map still returns 0: ask `MSFarmGetFailures()`. A summary
   of the failures is printed on rank 0's stderr. Every rank runs tasks; completed batches go to
   rank 0, which writes the file, calls the result callback and draws the progress bar between
-  its own pieces.
+  its own pieces. With groups (`MSFarmSetGroupSize()`) every rank of a group runs the group's
+  tasks together on `MSFarmTask`.comm, and the group's first rank reports them.
 
   Level: beginner
 
@@ -245,6 +259,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
     PetscCall(MSOutputCheck(farm->hdr.comm, farm->output, PETSC_FALSE, 1, &record));
   }
   PetscCall(PetscLogEventBegin(MS_FarmMap, 0, 0, 0, 0));
+  PetscCall(MSFarmGroupsBegin(&run));
 
   if (run.rank == 0) ierr = MSFarmOpenOutputs(&run, where, results);
   PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, run.comm));
@@ -254,6 +269,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
     PetscCall(PetscFree(run.status));
     PetscCall(PetscFree(run.new_failed));
     PetscCall(PetscFree(run.new_messages));
+    PetscCall(MSFarmGroupsEnd(&run));
     PetscCallMPI(MPI_Comm_free(&run.comm));
     PetscCall(PetscLogEventEnd(MS_FarmMap, 0, 0, 0, 0));
   }
@@ -261,10 +277,11 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   PetscCall(MSFarmSelectPending(&run));
 
   PetscCall(MSFarmProgressBegin(&run));
-  PetscCall(MSFarmScheduleBegin(&run));
+  PetscCall(MSIOAgree(farm->hdr.comm, run.group_rank == 0 ? MSFarmScheduleBegin(&run) : 0)); /* the counter lives on the leaders */
   PetscCall(MSFarmRunPieces(&run));
   PetscCall(MSFarmCollectFinish(&run));
   PetscCall(MSFarmScheduleEnd(&run));
+  PetscCall(MSFarmGroupsEnd(&run));
   PetscCall(MSFarmProgressEnd(&run));
   PetscCallMPI(MPI_Bcast(&run.h5_error, 1, MPI_INT, 0, run.comm));
   if (run.h5_error && run.rank == 0) PetscCall(MSFarmH5Abandon(&run)); /* what was written stays valid for --resume */

@@ -59,12 +59,8 @@ static PetscErrorCode MSFarmAccept(MSFarmRun *run, const MSFarmRecord *rec)
   PetscCheck(k >= 0 && k < farm->n_tasks, PETSC_COMM_SELF, PETSC_ERR_PLIB, "MSFarm: rank %d reported task %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", (int)rec->rank, k, farm->n_tasks);
   run->status[k] = (int8_t)rec->status;
   if (run->results) PetscCall(PetscArraycpy(run->results + (size_t)k * farm->out_size, rec->out, farm->out_size));
-  if (rec->status == MS_FARM_FAILED) {
-    char message[MS_FARM_MESSAGE_LEN];
-
-    snprintf(message, sizeof(message), "rank %d: %s", (int)rec->rank, rec->message);
-    PetscCall(MSFarmAddFailure(run, k, message));
-  } else if (farm->result_fn) PetscCall((*farm->result_fn)(k, rec->out, farm->out_size, farm->result_ctx));
+  if (rec->status == MS_FARM_FAILED) PetscCall(MSFarmAddFailure(run, k, rec->message));
+  else if (farm->result_fn) PetscCall((*farm->result_fn)(k, rec->out, farm->out_size, farm->result_ctx));
   if (run->record) PetscCall(MSFarmRecordWrite(run, rec));
   run->n_received++;
   run->progress.done++;

@@ -1,5 +1,7 @@
 /* The shared piece counter of the dynamic and guided schedules: each rank asks it for the next
-   piece number as it finishes one. It is served one of three ways (MSFarmCounter):
+   piece number as it finishes one. With groups (run/group.c) "rank" here is a group's first rank
+   and the counter lives on those (run->leaders); rank 0 is the first group's. It is served one
+   of three ways (MSFarmCounter):
      rma    - an MPI-3 window on rank 0 that every rank increments with MPI_Fetch_and_op. Needs an
               osc component that reaches every rank: Debian's Open MPI has one only inside a
               host (osc sm; osc pt2pt and ucx are excluded, osc rdma cannot use the TCP BTL).
@@ -43,21 +45,31 @@ void MSFarmPause(long *ns)
   *ns = PetscMin(2 * *ns, MS_FARM_POLL_MAX_NS);
 }
 
+/* Waits for a request: tests it in a loop for spin seconds, then sleeps between tests. */
+PetscErrorCode MSFarmQuietWait(MPI_Request *req, double spin)
+{
+  long   pause = MS_FARM_POLL_MIN_NS;
+  double until = spin > 0 ? MPI_Wtime() + spin : 0;
+  int    done  = 0;
+
+  PetscFunctionBegin;
+  for (;;) {
+    PetscCallMPI(MPI_Test(req, &done, MPI_STATUS_IGNORE));
+    if (done) break;
+    if (!until || MPI_Wtime() > until) MSFarmPause(&pause);
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Every rank: a barrier that sleeps between polls instead of spinning (ranks that finished their
    tasks early wait here for the last ones). */
 PetscErrorCode MSFarmQuietBarrier(MPI_Comm comm)
 {
   MPI_Request req;
-  long        pause = MS_FARM_POLL_MIN_NS;
-  int         done  = 0;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Ibarrier(comm, &req));
-  for (;;) {
-    PetscCallMPI(MPI_Test(&req, &done, MPI_STATUS_IGNORE));
-    if (done) break;
-    MSFarmPause(&pause);
-  }
+  PetscCall(MSFarmQuietWait(&req, 0));
   PetscFunctionReturn(0);
 }
 
@@ -109,16 +121,16 @@ static PetscErrorCode MSFarmCounterResolve(MSFarmRun *run, MSFarmCounter *type)
   *type = run->farm->counter;
   PetscCallMPI(MPI_Query_thread(&provided));
   if (*type == MS_FARM_COUNTER_AUTO) {
-    PetscCallMPI(MPI_Comm_split_type(run->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+    PetscCallMPI(MPI_Comm_split_type(run->leaders, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
     PetscCallMPI(MPI_Comm_size(node, &node_size));
     PetscCallMPI(MPI_Comm_free(&node));
-    mine[0] = node_size == run->size;
+    mine[0] = node_size == run->n_groups;
     mine[1] = provided == MPI_THREAD_MULTIPLE;
-    PetscCallMPI(MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MIN, run->comm));
+    PetscCallMPI(MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MIN, run->leaders));
     *type = all[0] ? MS_FARM_COUNTER_RMA : all[1] ? MS_FARM_COUNTER_THREAD : MS_FARM_COUNTER_SERVER;
   } else if (*type == MS_FARM_COUNTER_THREAD) {
     mine[0] = provided == MPI_THREAD_MULTIPLE;
-    PetscCallMPI(MPI_Allreduce(mine, all, 1, MPI_INT, MPI_MIN, run->comm));
+    PetscCallMPI(MPI_Allreduce(mine, all, 1, MPI_INT, MPI_MIN, run->leaders));
     PetscCheck(all[0], run->farm->hdr.comm, PETSC_ERR_SUP_SYS, "MSFarm: -farm_counter thread needs MPI_THREAD_MULTIPLE on every rank (set PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE before PetscInitialize()); use -farm_counter server or auto");
   }
   PetscFunctionReturn(0);
@@ -129,21 +141,21 @@ static PetscErrorCode MSFarmCounterBeginRMA(MSFarmRun *run, MSFarmCounterCtx *c)
   int failed, any_failed;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_set_errhandler(run->comm, MPI_ERRORS_RETURN));
-  failed = MPI_Win_allocate(run->rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t), MPI_INFO_NULL, run->comm, &c->cell, &c->win) != MPI_SUCCESS;
-  PetscCallMPI(MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, run->comm));
+  PetscCallMPI(MPI_Comm_set_errhandler(run->leaders, MPI_ERRORS_RETURN));
+  failed = MPI_Win_allocate(run->leader_rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t), MPI_INFO_NULL, run->leaders, &c->cell, &c->win) != MPI_SUCCESS;
+  PetscCallMPI(MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, run->leaders));
   PetscCheck(!any_failed, run->farm->hdr.comm, PETSC_ERR_SUP_SYS, "MSFarm: -farm_counter rma: MPI_Win_allocate failed (one-sided MPI does not reach every rank here, e.g. ranks on several hosts with osc pt2pt excluded); use -farm_counter auto, thread or server");
-  if (run->rank == 0) {
+  if (run->leader_rank == 0) {
     PetscCallMPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, c->win));
     *c->cell = 0;
     PetscCallMPI(MPI_Win_unlock(0, c->win));
   }
-  PetscCallMPI(MPI_Barrier(run->comm));
+  PetscCallMPI(MPI_Barrier(run->leaders));
   PetscCallMPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, c->win));
   PetscFunctionReturn(0);
 }
 
-/* Collective: creates the counter of a dynamic or guided schedule, at piece 0 of n_pieces. */
+/* Collective on the leaders: creates the counter of a dynamic or guided schedule, at piece 0 of n_pieces. */
 PetscErrorCode MSFarmCounterBegin(MSFarmRun *run, PetscInt n_pieces)
 {
   MSFarmCounterCtx *c;
@@ -151,17 +163,17 @@ PetscErrorCode MSFarmCounterBegin(MSFarmRun *run, PetscInt n_pieces)
   PetscFunctionBegin;
   PetscCall(PetscNew(&c));
   c->n_pieces = n_pieces;
-  c->rank     = run->rank;
-  c->size     = run->size;
+  c->rank     = run->leader_rank;
+  c->size     = run->n_groups;
   c->win      = MPI_WIN_NULL;
   c->comm     = MPI_COMM_NULL;
   atomic_init(&c->next, 0);
   run->counter = c;
   PetscCall(MSFarmCounterResolve(run, &c->type));
   if (c->type == MS_FARM_COUNTER_RMA) PetscCall(MSFarmCounterBeginRMA(run, c));
-  else if (run->size > 1) {
-    PetscCallMPI(MPI_Comm_dup(run->comm, &c->comm));
-    if (run->rank == 0) {
+  else if (run->n_groups > 1) {
+    PetscCallMPI(MPI_Comm_dup(run->leaders, &c->comm));
+    if (run->leader_rank == 0) {
       PetscCallMPI(MPI_Irecv(NULL, 0, MPI_BYTE, MPI_ANY_SOURCE, MS_FARM_TAG_ASK, c->comm, &c->ask));
       if (c->type == MS_FARM_COUNTER_THREAD) {
         PetscCheck(pthread_create(&c->thread, NULL, MSFarmCounterThread, c) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "MSFarm: cannot start the counter thread on rank 0");
@@ -201,26 +213,20 @@ PetscErrorCode MSFarmCounterNext(MSFarmRun *run, int64_t *piece)
   if (c->type == MS_FARM_COUNTER_RMA) {
     PetscCallMPI(MPI_Fetch_and_op(&one, piece, MPI_INT64_T, 0, 0, MPI_SUM, c->win));
     PetscCallMPI(MPI_Win_flush(0, c->win));
-  } else if (run->rank != 0) { /* ask, and sleep between polls for the answer */
+  } else if (run->leader_rank != 0) { /* ask, and sleep between polls for the answer */
     MPI_Request req;
-    long        pause = MS_FARM_POLL_MIN_NS;
-    int         done  = 0;
 
     PetscCallMPI(MPI_Irecv(piece, 1, MPI_INT64_T, 0, MS_FARM_TAG_ANSWER, c->comm, &req));
     PetscCallMPI(MPI_Send(NULL, 0, MPI_BYTE, 0, MS_FARM_TAG_ASK, c->comm));
-    for (;;) {
-      PetscCallMPI(MPI_Test(&req, &done, MPI_STATUS_IGNORE));
-      if (done) break;
-      MSFarmPause(&pause);
-    }
-  } else if (c->type == MS_FARM_COUNTER_SERVER && run->size > 1) {
+    PetscCall(MSFarmQuietWait(&req, 0));
+  } else if (c->type == MS_FARM_COUNTER_SERVER && run->n_groups > 1) {
     PetscCall(MSFarmCounterServe(run, c));
     *piece = c->n_pieces;
   } else *piece = atomic_fetch_add(&c->next, 1);
   PetscFunctionReturn(0);
 }
 
-/* Collective: waits for the server thread and frees the counter. */
+/* Collective on the leaders: waits for the server thread and frees the counter. */
 PetscErrorCode MSFarmCounterEnd(MSFarmRun *run)
 {
   MSFarmCounterCtx *c = run->counter;

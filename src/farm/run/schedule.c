@@ -1,11 +1,12 @@
-/* Schedules: which pieces of the pending task list each rank runs. A piece is
+/* Schedules: which pieces of the pending task list each group runs (a group is one rank unless
+   -farm_group_size; its first rank, the leader, calls these). A piece is
    (first position, count, stride) in the pending list. Static schedules need no communication;
    dynamic and guided hand out piece numbers from a shared counter (run/counter.c). */
 #include "farm/farmimpl.h"
 
 static PetscInt MSFarmAutoChunk(MSFarmRun *run)
 {
-  return PetscMax(1, run->n_pending / (32 * (PetscInt)run->size));
+  return PetscMax(1, run->n_pending / (32 * (PetscInt)run->n_groups));
 }
 
 /* Pieces of chunk tasks that cover n tasks, in 64-bit arithmetic (n + chunk may exceed PetscInt). */
@@ -22,7 +23,7 @@ static PetscErrorCode MSFarmGuidedPieces(MSFarmRun *run)
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(cap, &run->piece_start));
   while (start < run->n_pending) {
-    PetscInt remaining = run->n_pending - start, c = PetscMax(run->chunk, MSFarmPieceCount(remaining, 2 * run->size));
+    PetscInt remaining = run->n_pending - start, c = PetscMax(run->chunk, MSFarmPieceCount(remaining, 2 * run->n_groups));
 
     if (n + 2 > cap) {
       cap *= 2;
@@ -46,7 +47,7 @@ PetscErrorCode MSFarmScheduleBegin(MSFarmRun *run)
   run->next_piece = 0;
   switch (farm->schedule) {
   case MS_FARM_BLOCK: {
-    PetscInt lo = (PetscInt)(((int64_t)run->n_pending * run->rank) / run->size), hi = (PetscInt)(((int64_t)run->n_pending * (run->rank + 1)) / run->size);
+    PetscInt lo = (PetscInt)(((int64_t)run->n_pending * run->leader_rank) / run->n_groups), hi = (PetscInt)(((int64_t)run->n_pending * (run->leader_rank + 1)) / run->n_groups);
 
     run->n_pieces = MSFarmPieceCount(hi - lo, run->chunk);
     PetscCall(PetscMalloc1(run->n_pieces + 1, &run->piece_start));
@@ -54,7 +55,7 @@ PetscErrorCode MSFarmScheduleBegin(MSFarmRun *run)
     run->piece_start[run->n_pieces] = hi;
   } break;
   case MS_FARM_CYCLIC: {
-    PetscInt mine = run->n_pending / run->size + (run->rank < run->n_pending % run->size ? 1 : 0);
+    PetscInt mine = run->n_pending / run->n_groups + (run->leader_rank < run->n_pending % run->n_groups ? 1 : 0);
 
     run->n_pieces = MSFarmPieceCount(mine, run->chunk);
   } break;
@@ -81,11 +82,11 @@ PetscErrorCode MSFarmScheduleNext(MSFarmRun *run, PetscInt *first, PetscInt *cou
   if (!*more) PetscFunctionReturn(0);
   switch (run->farm->schedule) {
   case MS_FARM_CYCLIC: { /* this rank's positions are rank, rank + size, ...; piece k is chunk of them */
-    PetscInt mine = run->n_pending / run->size + (run->rank < run->n_pending % run->size ? 1 : 0);
+    PetscInt mine = run->n_pending / run->n_groups + (run->leader_rank < run->n_pending % run->n_groups ? 1 : 0);
 
-    *first  = run->rank + (PetscInt)piece * run->chunk * run->size;
+    *first  = run->leader_rank + (PetscInt)piece * run->chunk * run->n_groups;
     *count  = PetscMin(run->chunk, mine - (PetscInt)piece * run->chunk);
-    *stride = run->size;
+    *stride = run->n_groups;
   } break;
   case MS_FARM_DYNAMIC:
     *first  = (PetscInt)piece * run->chunk;
