@@ -124,7 +124,40 @@ typedef struct {
   const PetscScalar *input;   /* this task's row of the input array, or NULL */
   PetscInt           in_size; /* length of input */
   MSRandomStream     rng;     /* a fresh stream keyed by (seed, index) */
+  void              *record;  /* this task's record (MSFarmSetTaskRecord()), zeroed, or NULL */
+  const void        *layout;  /* private: where the record's fields are */
 } MSFarmTask;
+
+/*E
+  MSFarmFieldType - the type of one field of a per-task record
+
+$ MS_FARM_FIELD_INT64  - a 64-bit signed integer
+$ MS_FARM_FIELD_DOUBLE - a double
+$ MS_FARM_FIELD_STRING - a fixed-size, zero-terminated string of size bytes
+
+  Level: intermediate
+
+.seealso: `MSFarmSetTaskRecord()`
+E*/
+typedef enum {
+  MS_FARM_FIELD_INT64,
+  MS_FARM_FIELD_DOUBLE,
+  MS_FARM_FIELD_STRING
+} MSFarmFieldType;
+
+/*S
+  MSFarmField - one field of a per-task record: its name in the HDF5 file, its type, and its
+  size in bytes (strings only, including the terminating zero)
+
+  Level: intermediate
+
+.seealso: `MSFarmSetTaskRecord()`
+S*/
+typedef struct {
+  const char     *name;
+  MSFarmFieldType type;
+  size_t          size;
+} MSFarmField;
 
 /* Computes out[0 .. out_size) for one task. An error is recorded and the other tasks go on. */
 typedef PetscErrorCode (*MSFarmTaskFn)(MSFarmTask *task, PetscScalar *out, void *ctx);
@@ -151,6 +184,11 @@ PETSC_EXTERN PetscErrorCode MSFarmSetResume(MSFarm, PetscBool, PetscBool);
 PETSC_EXTERN PetscErrorCode MSFarmSetProgress(MSFarm, PetscBool);
 PETSC_EXTERN PetscErrorCode MSFarmSetRecordFile(MSFarm, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetResultCallback(MSFarm, MSFarmResultFn, void *);
+PETSC_EXTERN PetscErrorCode MSFarmSetTaskRecord(MSFarm, PetscInt, const MSFarmField[]);
+PETSC_EXTERN PetscErrorCode MSFarmSetTaskLabels(MSFarm, const char *const[]);
+PETSC_EXTERN PetscErrorCode MSFarmTaskSetInt(MSFarmTask *, PetscInt, int64_t);
+PETSC_EXTERN PetscErrorCode MSFarmTaskSetReal(MSFarmTask *, PetscInt, double);
+PETSC_EXTERN PetscErrorCode MSFarmTaskSetString(MSFarmTask *, PetscInt, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetOptionsPrefix(MSFarm, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetFromOptions(MSFarm);
 PETSC_EXTERN PetscErrorCode MSFarmSetUp(MSFarm);

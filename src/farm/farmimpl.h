@@ -17,6 +17,14 @@
 #define MS_FARM_MESSAGE_BYTES (16 * 1024 * 1024)
 #define MS_FARM_MESSAGE_LEN   256 /* longest failure message kept, with its terminating zero */
 
+/* The layout of the per-task record (MSFarmSetTaskRecord()): packed fields in the given order. */
+typedef struct {
+  PetscInt     n_fields;
+  MSFarmField *fields; /* names owned */
+  size_t      *offset;
+  size_t       size;
+} MSFarmLayout;
+
 struct _p_MSFarm {
   MSHeader           hdr;
   PetscInt           n_tasks, out_size;
@@ -30,6 +38,8 @@ struct _p_MSFarm {
   uint64_t           seed;
   char              *output, *record, *name; /* name: what defines the sweep, recorded in the output */
   PetscBool          resume, retry_failed, progress;
+  MSFarmLayout      *layout;       /* per-task record, or NULL */
+  char             **labels;       /* n_tasks labels (MSFarmSetTaskLabels()), or NULL */
   MSFarmResultFn     result_fn;
   void              *result_ctx;
   /* failures of the last MSFarmMap(), the same on every rank, sorted by task index */
@@ -45,10 +55,11 @@ typedef struct {
   int32_t            status, rank;
   const PetscScalar *out;
   const char        *message; /* "" unless failed */
+  const void        *record;  /* the task's record (layout->size bytes), or NULL */
 } MSFarmRecord;
 
 typedef struct {
-  hid_t       file, results, status; /* -1 when not open */
+  hid_t       file, results, status, records; /* -1 when not open */
   H5E_auto2_t saved_func;            /* HDF5's error printer, silenced while the file is in use */
   void       *saved_data;
   PetscBool   silenced;
@@ -110,12 +121,17 @@ PETSC_INTERN PetscErrorCode MSFarmCounterEnd(MSFarmRun *);
 PETSC_INTERN void           MSFarmPause(long *);
 PETSC_INTERN PetscErrorCode MSFarmQuietBarrier(MPI_Comm);
 
-PETSC_INTERN PetscErrorCode MSFarmBatchAdd(MSFarmRun *, PetscInt, double, int32_t, const PetscScalar *, const char *);
+PETSC_INTERN PetscErrorCode MSFarmBatchAdd(MSFarmRun *, PetscInt, double, int32_t, const PetscScalar *, const char *, const void *);
 PETSC_INTERN PetscErrorCode MSFarmBatchFlush(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmCollectPoll(MSFarmRun *, PetscBool);
 PETSC_INTERN PetscErrorCode MSFarmCollectFinish(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmAddFailure(MSFarmRun *, PetscInt, const char[]);
 
+PETSC_INTERN PetscErrorCode MSFarmLayoutDestroy(MSFarmLayout **);
+PETSC_INTERN PetscErrorCode MSFarmH5CreateTaskData(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmH5CheckTaskData(MSFarmRun *, hid_t);
+PETSC_INTERN PetscErrorCode MSFarmH5OpenTaskData(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmH5WriteTaskRecords(MSFarmRun *, const MSFarmRecord *, PetscInt);
 PETSC_INTERN PetscErrorCode MSFarmH5Open(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmH5ReadResults(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmH5ReadFailures(MSFarmRun *);

@@ -687,6 +687,8 @@ PetscErrorCode MSFarmDestroy(MSFarm *farm)
   PetscCall(PetscFree((*farm)->name));
   PetscCall(PetscFree((*farm)->failed));
   PetscCall(PetscFree((*farm)->messages));
+  PetscCall(MSFarmLayoutDestroy(&(*farm)->layout));
+  if ((*farm)->labels) PetscCall(PetscStrArrayDestroy(&(*farm)->labels));
   PetscCall(MSHeaderFinalize(&(*farm)->hdr));
   PetscCall(PetscFree(*farm));
   PetscFunctionReturn(0);

@@ -74,7 +74,7 @@ static PetscErrorCode MSFarmSelectPending(MSFarmRun *run)
 }
 
 /* Runs one task with its own stream; returns the task's error code. */
-static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar *out, char message[])
+static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar *out, void *record, char message[])
 {
   MSFarm         farm = run->farm;
   MSFarmTask     task;
@@ -87,6 +87,9 @@ static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar 
   PetscCall(MSFarmGridIndex(farm, index, &task.i, &task.j));
   PetscCall(MSRandomStreamInitialize(&task.rng, farm->seed, (uint64_t)index));
   PetscCall(PetscArrayzero(out, farm->out_size));
+  task.record = record;
+  task.layout = farm->layout;
+  if (record) PetscCall(PetscMemzero(record, farm->layout->size));
   message[0] = 0;
   PetscCall(PetscPushErrorHandler(MSFarmCaptureError, message));
   ierr = (*run->fn)(&task, out, run->ctx);
@@ -99,12 +102,14 @@ static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar 
 static PetscErrorCode MSFarmRunPieces(MSFarmRun *run)
 {
   PetscScalar *out;
+  char        *record = NULL;
   char         message[MS_FARM_MESSAGE_LEN];
   PetscInt     first, count, stride;
   PetscBool    more;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(run->farm->out_size, &out));
+  if (run->farm->layout) PetscCall(PetscMalloc1(run->farm->layout->size, &record));
   for (;;) {
     PetscCall(MSFarmScheduleNext(run, &first, &count, &stride, &more));
     if (!more) break;
@@ -112,15 +117,16 @@ static PetscErrorCode MSFarmRunPieces(MSFarmRun *run)
     for (PetscInt t = 0; t < count; t++) {
       PetscInt       p     = first + t * stride, index = run->pending ? run->pending[p] : p;
       double         start = MPI_Wtime();
-      PetscErrorCode ierr  = MSFarmRunTask(run, index, out, message);
+      PetscErrorCode ierr  = MSFarmRunTask(run, index, out, record, message);
 
-      PetscCall(MSFarmBatchAdd(run, index, MPI_Wtime() - start, ierr ? MS_FARM_FAILED : MS_FARM_DONE, out, message));
+      PetscCall(MSFarmBatchAdd(run, index, MPI_Wtime() - start, ierr ? MS_FARM_FAILED : MS_FARM_DONE, out, message, record));
     }
     PetscCall(PetscLogEventEnd(MS_FarmTasks, 0, 0, 0, 0));
     PetscCall(MSFarmBatchFlush(run));
     if (run->rank == 0) PetscCall(MSFarmCollectPoll(run, PETSC_FALSE));
   }
   PetscCall(PetscFree(out));
+  PetscCall(PetscFree(record));
   PetscFunctionReturn(0);
 }
 
@@ -232,7 +238,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   run.farm    = farm;
   run.fn      = fn;
   run.ctx     = ctx;
-  run.h5.file = run.h5.results = run.h5.status = -1;
+  run.h5.file = run.h5.results = run.h5.status = run.h5.records = -1;
   PetscCallMPI(MPI_Comm_dup(farm->hdr.comm, &run.comm));
   PetscCallMPI(MPI_Comm_rank(run.comm, &run.rank));
   PetscCallMPI(MPI_Comm_size(run.comm, &run.size));

@@ -19,9 +19,10 @@ typedef struct {
   int32_t status, message_len; /* message_len: bytes after the output, a multiple of 8 */
 } MSFarmRecordHeader;
 
+/* header, output, the task's record (fixed size, a multiple of 8), failure message */
 static size_t MSFarmRecordSize(MSFarmRun *run, size_t message_len)
 {
-  return sizeof(MSFarmRecordHeader) + (size_t)run->farm->out_size * sizeof(PetscScalar) + message_len;
+  return sizeof(MSFarmRecordHeader) + (size_t)run->farm->out_size * sizeof(PetscScalar) + (run->farm->layout ? run->farm->layout->size : 0) + message_len;
 }
 
 static PetscErrorCode MSFarmBatchReserve(MSFarmRun *run, size_t bytes)
@@ -93,7 +94,8 @@ static PetscErrorCode MSFarmAcceptBatch(MSFarmRun *run, const char *buf, size_t 
     recs[t].status  = rh.status;
     recs[t].rank    = head.rank;
     recs[t].out     = (const PetscScalar *)(buf + pos + sizeof(rh));
-    recs[t].message = rh.message_len ? buf + pos + sizeof(rh) + (size_t)run->farm->out_size * sizeof(PetscScalar) : "";
+    recs[t].record  = run->farm->layout ? buf + pos + sizeof(rh) + (size_t)run->farm->out_size * sizeof(PetscScalar) : NULL;
+    recs[t].message = rh.message_len ? buf + pos + sizeof(rh) + (size_t)run->farm->out_size * sizeof(PetscScalar) + (run->farm->layout ? run->farm->layout->size : 0) : "";
     pos += MSFarmRecordSize(run, (size_t)rh.message_len);
     PetscCheck(pos <= len, PETSC_COMM_SELF, PETSC_ERR_PLIB, "MSFarm: truncated batch from rank %d", (int)head.rank);
     PetscCall(MSFarmAccept(run, &recs[t]));
@@ -108,8 +110,9 @@ static PetscErrorCode MSFarmAcceptBatch(MSFarmRun *run, const char *buf, size_t 
 
 /* Appends one completed task to this rank's batch; sends the batch first if it would grow
    beyond MS_FARM_MESSAGE_BYTES. A failed task's output is NaN. */
-PetscErrorCode MSFarmBatchAdd(MSFarmRun *run, PetscInt index, double seconds, int32_t status, const PetscScalar *out, const char *message)
+PetscErrorCode MSFarmBatchAdd(MSFarmRun *run, PetscInt index, double seconds, int32_t status, const PetscScalar *out, const char *message, const void *record)
 {
+  size_t             rec_len = run->farm->layout ? run->farm->layout->size : 0;
   size_t             msg_len = status == MS_FARM_FAILED ? ((strlen(message) + 1 + 7) / 8) * 8 : 0;
   size_t             size    = MSFarmRecordSize(run, msg_len);
   MSFarmRecordHeader rh      = {index, seconds, status, (int32_t)msg_len};
@@ -128,9 +131,12 @@ PetscErrorCode MSFarmBatchAdd(MSFarmRun *run, PetscInt index, double seconds, in
   if (status == MS_FARM_FAILED)
     for (PetscInt c = 0; c < run->farm->out_size; c++) ((PetscScalar *)p)[c] = NAN;
   else memcpy(p, out, (size_t)run->farm->out_size * sizeof(PetscScalar));
+  p += (size_t)run->farm->out_size * sizeof(PetscScalar);
+  if (rec_len) memcpy(p, record, rec_len);
+  p += rec_len;
   if (msg_len) {
-    memset(p + (size_t)run->farm->out_size * sizeof(PetscScalar), 0, msg_len);
-    memcpy(p + (size_t)run->farm->out_size * sizeof(PetscScalar), message, strlen(message));
+    memset(p, 0, msg_len);
+    memcpy(p, message, strlen(message));
   }
   run->batch_len += size;
   run->batch_count++;
