@@ -145,4 +145,55 @@ def part_bad():
     print("PASS bad")
 
 
-{"ranks": part_ranks, "bad": part_bad}[PART]()
+def records(path):
+    f = h5py.File(path, "r")
+    return f["status"][()], f["results"][()], f["records"][()]
+
+
+def part_faults():
+    tasks = [
+        "sleep 30 & echo $!; sleep 30",                                              # 0: hangs: --timeout kills the group
+        "n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count; [ $n -ge 2 ] && echo 5",  # 1: fails twice, then passes
+        "nosuchcommand_metasim",                                                      # 2: not found
+        "kill -SEGV $$",                                                              # 3: a signal
+        "head -c 200000000 /dev/zero | tr '\\0' x; echo; echo 7",                       # 4: 200 MB on stdout
+        "echo not a number",                                                          # 5: bad result line
+        "echo 1.5e3",                                                                 # 6: fine
+    ]
+    open("tasks.txt", "w").write("\n".join(tasks) + "\n")
+    t0 = time.time()
+    p = run(["tasks.txt", "-o", "f.h5", "--timeout", "2", "--retries", "2", "--keep-output", "100", "--results-from-stdout", "1", "-q"], 2, ok=False)
+    assert time.time() - t0 < 25, "the timeout did not stop the hanging task"
+    lines = metasim_lines(p)
+    assert len(lines) == 1 and "4 of 7 tasks failed" in lines[0], p.stderr
+    status, results, rec = records("f.h5")
+    assert list(status) == [2, 1, 2, 2, 1, 2, 1], status
+    assert rec["timed_out"][0] == 1 and rec["attempts"][0] == 3 and rec["history"][0] == b"timeout, timeout, timeout"
+    bg = int(rec["stdout"][0].split()[0])
+    time.sleep(0.5)
+    assert not os.path.exists(f"/proc/{bg}") or open(f"/proc/{bg}/stat").read().split()[2] == "Z", "the background sleep of a timed-out task survived"
+    assert rec["attempts"][1] == 3 and rec["history"][1] == b"exit 1, exit 1, exit 0" and results[1, 0] == 5
+    assert rec["exit_status"][2] == 127 and b"not found" in rec["stderr"][2]
+    assert rec["signal"][3] == signal.SIGSEGV and rec["exit_status"][3] == -1
+    assert len(rec["stdout"][4]) == 100 and rec["stdout"][4].endswith(b"x\n7\n") and results[4, 0] == 7
+    assert rec["history"][5] == b"exit 0 (bad results), exit 0 (bad results), exit 0 (bad results)" and np.isnan(results[5, 0])
+    assert results[6, 0] == 1500.0
+    st = run(["--status", "f.h5"]).stdout
+    assert "7 tasks: 3 done, 4 failed, 0 missing" in st and "task 5: echo not a number" in st, st
+    # --retry-failed runs only the failed ones again (the passing task 1 is not re-run: count stays 3)
+    run(["tasks.txt", "-o", "f.h5", "--timeout", "1", "--keep-output", "100", "--results-from-stdout", "1", "-q", "--retry-failed"], 2, ok=False)
+    assert open("count").read().strip() == "3"
+    status2, results2, rec2 = records("f.h5")
+    assert list(status2) == list(status) and rec2["start"][1] == rec["start"][1] and rec2["start"][0] != rec["start"][0]
+    # --max-fails: the run stops early, the rest stays missing for --resume
+    open("fails.txt", "w").write("sleep 0.2; exit 1\n" * 40)
+    p = run(["fails.txt", "-o", "m.h5", "--max-fails", "3", "--chunk", "1", "-q"], 2, ok=False)
+    lines = metasim_lines(p)
+    assert len(lines) == 1 and "--max-fails 3" in lines[0], p.stderr
+    status, _, _ = records("m.h5")
+    failed, missing = int((status == 2).sum()), int((status == 0).sum())
+    assert 3 <= failed <= 3 * 2 + 2 and failed + missing == 40, status  # each rank learns of the limit between its tasks
+    print(f"PASS faults (max-fails: {failed} failed, {missing} not run)")
+
+
+{"ranks": part_ranks, "bad": part_bad, "faults": part_faults}[PART]()

@@ -43,6 +43,7 @@ static PetscErrorCode PrintHelp(void)
                                           "  --seed S                  global seed of the per-task seeds {seed} and METASIM_TASK_SEED (default 0)\n"
                                           "  --timeout SECONDS         kill a task's whole process group after SECONDS (default: none)\n"
                                           "  --retries K               re-run a failed task up to K more times (default 0)\n"
+"  --max-fails F             stop starting tasks after F failures; the running ones finish (default: never)\n"
                                           "  --keep-output BYTES       bytes of each task's stdout and stderr kept in the file (default 1024)\n"
                                           "  --results-from-stdout N   the last line of stdout holds N numbers: /results is n_tasks x N\n"
                                           "  --workdir DIR             the tasks' working directory (default: the current one)\n"
@@ -166,6 +167,7 @@ static const MSAppFlag RunFlags[] = {
   {"--workdir",             NULL, PETSC_TRUE },
   {"--schedule",            NULL, PETSC_TRUE },
   {"--chunk",               NULL, PETSC_TRUE },
+  {"--max-fails",           NULL, PETSC_TRUE },
   {"--resume",              NULL, PETSC_FALSE},
   {"--retry-failed",        NULL, PETSC_FALSE},
   {"--force",               NULL, PETSC_FALSE},
@@ -221,7 +223,7 @@ static PetscErrorCode Run(int argc, char **argv)
   RunCtx         c;
   MSFarm         farm;
   const char    *output, *status, *schedule_name, *workdir;
-  PetscInt       keep, n_failed, seed, chunk, schedule = -1;
+  PetscInt       keep, n_tasks, n_failed, n_skipped, seed, chunk, max_fails, schedule = -1;
   PetscReal      timeout;
   PetscBool      help, resume, retry, force, progress, quiet, exists;
   char           name[128];
@@ -247,6 +249,7 @@ static PetscErrorCode Run(int argc, char **argv)
   PetscCall(MSAppGetInt(argc, argv, "--keep-output", NULL, 1024, 0, 1 << 20, &keep));
   PetscCall(MSAppGetInt(argc, argv, "--results-from-stdout", NULL, 0, 0, 1 << 16, &c.n_results));
   PetscCall(MSAppGetInt(argc, argv, "--chunk", NULL, 0, 0, PETSC_MAX_INT, &chunk));
+  PetscCall(MSAppGetInt(argc, argv, "--max-fails", NULL, 0, 1, PETSC_MAX_INT, &max_fails));
   PetscCall(MSAppGetValue(argc, argv, "--schedule", NULL, "dynamic", &schedule_name));
   PetscCall(MSAppGetValue(argc, argv, "--workdir", NULL, NULL, &workdir));
   PetscCall(MSAppHasFlag(argc, argv, "--resume", NULL, &resume));
@@ -286,15 +289,19 @@ static PetscErrorCode Run(int argc, char **argv)
   PetscCall(MSFarmSetName(farm, name));
   PetscCall(MSFarmSetSchedule(farm, (MSFarmSchedule)schedule, chunk));
   PetscCall(MSFarmSetOutputFile(farm, output));
+  PetscCall(MSFarmSetMaxFailures(farm, max_fails));
   PetscCall(MSFarmSetResume(farm, resume, retry));
   PetscCall(MSFarmSetProgress(farm, c.rank == 0 && !quiet && (progress || MSAppStderrIsTerminal()) ? PETSC_TRUE : PETSC_FALSE));
   PetscCall(MSFarmMap(farm, RunTask, &c, MS_FARM_RESULTS_NONE, NULL));
   PetscCall(MSFarmGetFailures(farm, &n_failed, NULL));
+  PetscCall(MSFarmGetSkipped(farm, &n_skipped));
   PetscCall(MSFarmDestroy(&farm));
   PetscCall(PetscFree2(c.res.out, c.res.err));
   PetscCall(PetscStrArrayDestroy(&c.envp));
-  PetscCheck(!n_failed, PETSC_COMM_WORLD, PETSC_ERR_LIB, "%" PetscInt_FMT " of %" PetscInt_FMT " tasks failed (metasim run --status %s lists them; re-run them with --retry-failed)", n_failed, c.tasks.n, output);
+  n_tasks = c.tasks.n;
   PetscCall(MSAppRunTasksDestroy(&c.tasks));
+  PetscCheck(!n_skipped, PETSC_COMM_WORLD, PETSC_ERR_LIB, "stopped after %" PetscInt_FMT " failures (--max-fails %" PetscInt_FMT "): %" PetscInt_FMT " tasks not run (--resume runs them, --retry-failed the failed ones)", n_failed, max_fails, n_skipped);
+  PetscCheck(!n_failed, PETSC_COMM_WORLD, PETSC_ERR_LIB, "%" PetscInt_FMT " of %" PetscInt_FMT " tasks failed (metasim run --status %s lists them; re-run them with --retry-failed)", n_failed, n_tasks, output);
   PetscFunctionReturn(0);
 }
 

@@ -186,6 +186,8 @@ PETSC_EXTERN PetscErrorCode MSFarmSetRecordFile(MSFarm, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetResultCallback(MSFarm, MSFarmResultFn, void *);
 PETSC_EXTERN PetscErrorCode MSFarmSetTaskRecord(MSFarm, PetscInt, const MSFarmField[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetTaskLabels(MSFarm, const char *const[]);
+PETSC_EXTERN PetscErrorCode MSFarmSetMaxFailures(MSFarm, PetscInt);
+PETSC_EXTERN PetscErrorCode MSFarmGetSkipped(MSFarm, PetscInt *);
 PETSC_EXTERN PetscErrorCode MSFarmTaskSetInt(MSFarmTask *, PetscInt, int64_t);
 PETSC_EXTERN PetscErrorCode MSFarmTaskSetReal(MSFarmTask *, PetscInt, double);
 PETSC_EXTERN PetscErrorCode MSFarmTaskSetString(MSFarmTask *, PetscInt, const char[]);

@@ -12,6 +12,7 @@
 #define MS_FARM_MISSING 0
 #define MS_FARM_DONE    1
 #define MS_FARM_FAILED  2
+#define MS_FARM_SKIPPED 3 /* in batches only: not run after -farm_max_failures failures */
 
 /* Largest message a rank sends to rank 0 in one piece; keeps MPI counts far below INT_MAX. */
 #define MS_FARM_MESSAGE_BYTES (16 * 1024 * 1024)
@@ -39,6 +40,8 @@ struct _p_MSFarm {
   char              *output, *record, *name; /* name: what defines the sweep, recorded in the output */
   PetscBool          resume, retry_failed, progress;
   MSFarmLayout      *layout;       /* per-task record, or NULL */
+  PetscInt           max_failures; /* stop handing out tasks after this many failures; 0: never */
+  PetscInt           n_skipped;    /* tasks the last map did not run (max_failures) */
   char             **labels;       /* n_tasks labels (MSFarmSetTaskLabels()), or NULL */
   MSFarmResultFn     result_fn;
   void              *result_ctx;
@@ -89,6 +92,10 @@ typedef struct {
   /* schedule */
   PetscInt  chunk, next_piece, n_pieces, *piece_start; /* piece_start: guided bounds, n_pieces + 1 */
   MSFarmCounterCtx *counter; /* dynamic and guided; NULL for the static schedules */
+  /* max_failures: failures seen here (rank 0: all reported this run), whether this rank stopped */
+  PetscInt     n_failed_now, n_skipped;
+  PetscBool    stop, stop_sent;
+  MPI_Request *stop_reqs;
   /* the batch this rank is filling, and the sends still in flight (workers) */
   char      *batch;
   size_t     batch_len, batch_cap;
@@ -126,6 +133,9 @@ PETSC_INTERN PetscErrorCode MSFarmBatchFlush(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmCollectPoll(MSFarmRun *, PetscBool);
 PETSC_INTERN PetscErrorCode MSFarmCollectFinish(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmAddFailure(MSFarmRun *, PetscInt, const char[]);
+PETSC_INTERN PetscErrorCode MSFarmStopCheck(MSFarmRun *, PetscBool *);
+PETSC_INTERN PetscErrorCode MSFarmStopNote(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmStopFinish(MSFarmRun *);
 
 PETSC_INTERN PetscErrorCode MSFarmLayoutDestroy(MSFarmLayout **);
 PETSC_INTERN PetscErrorCode MSFarmH5CreateTaskData(MSFarmRun *);

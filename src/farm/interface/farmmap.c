@@ -117,8 +117,16 @@ static PetscErrorCode MSFarmRunPieces(MSFarmRun *run)
     for (PetscInt t = 0; t < count; t++) {
       PetscInt       p     = first + t * stride, index = run->pending ? run->pending[p] : p;
       double         start = MPI_Wtime();
-      PetscErrorCode ierr  = MSFarmRunTask(run, index, out, record, message);
+      PetscErrorCode ierr  = 0;
+      PetscBool      skip;
 
+      PetscCall(MSFarmStopCheck(run, &skip));
+      if (skip) {
+        PetscCall(MSFarmBatchAdd(run, index, 0, MS_FARM_SKIPPED, out, "", record));
+        continue;
+      }
+      ierr = MSFarmRunTask(run, index, out, record, message);
+      if (ierr && run->rank) run->n_failed_now++; /* rank 0 counts every rank's failures as they arrive */
       PetscCall(MSFarmBatchAdd(run, index, MPI_Wtime() - start, ierr ? MS_FARM_FAILED : MS_FARM_DONE, out, message, record));
     }
     PetscCall(PetscLogEventEnd(MS_FarmTasks, 0, 0, 0, 0));
@@ -270,6 +278,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   PetscCall(MSFarmScheduleBegin(&run));
   PetscCall(MSFarmRunPieces(&run));
   PetscCall(MSFarmCollectFinish(&run));
+  PetscCall(MSFarmStopFinish(&run));
   PetscCall(MSFarmScheduleEnd(&run));
   PetscCall(MSFarmProgressEnd(&run));
   PetscCallMPI(MPI_Bcast(&run.h5_error, 1, MPI_INT, 0, run.comm));

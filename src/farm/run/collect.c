@@ -58,6 +58,11 @@ static PetscErrorCode MSFarmAccept(MSFarmRun *run, const MSFarmRecord *rec)
 
   PetscFunctionBegin;
   PetscCheck(k >= 0 && k < farm->n_tasks, PETSC_COMM_SELF, PETSC_ERR_PLIB, "MSFarm: rank %d reported task %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", (int)rec->rank, k, farm->n_tasks);
+  run->n_received++;
+  if (rec->status == MS_FARM_SKIPPED) { /* not run: stays as it was */
+    run->n_skipped++;
+    PetscFunctionReturn(0);
+  }
   run->status[k] = (int8_t)rec->status;
   if (run->results) PetscCall(PetscArraycpy(run->results + (size_t)k * farm->out_size, rec->out, farm->out_size));
   if (rec->status == MS_FARM_FAILED) {
@@ -65,9 +70,10 @@ static PetscErrorCode MSFarmAccept(MSFarmRun *run, const MSFarmRecord *rec)
 
     snprintf(message, sizeof(message), "rank %d: %s", (int)rec->rank, rec->message);
     PetscCall(MSFarmAddFailure(run, k, message));
+    run->n_failed_now++;
+    PetscCall(MSFarmStopNote(run));
   } else if (farm->result_fn) PetscCall((*farm->result_fn)(k, rec->out, farm->out_size, farm->result_ctx));
   if (run->record) PetscCall(MSFarmRecordWrite(run, rec));
-  run->n_received++;
   run->progress.done++;
   PetscFunctionReturn(0);
 }
@@ -78,6 +84,7 @@ static PetscErrorCode MSFarmAcceptBatch(MSFarmRun *run, const char *buf, size_t 
   MSFarmBatchHeader head;
   MSFarmRecord     *recs;
   size_t            pos = sizeof(head);
+  PetscInt          n_run = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(MS_FarmCollect, 0, 0, 0, 0));
@@ -99,10 +106,11 @@ static PetscErrorCode MSFarmAcceptBatch(MSFarmRun *run, const char *buf, size_t 
     pos += MSFarmRecordSize(run, (size_t)rh.message_len);
     PetscCheck(pos <= len, PETSC_COMM_SELF, PETSC_ERR_PLIB, "MSFarm: truncated batch from rank %d", (int)head.rank);
     PetscCall(MSFarmAccept(run, &recs[t]));
+    if (recs[t].status != MS_FARM_SKIPPED) recs[n_run++] = recs[t];
   }
   PetscCall(PetscLogEventEnd(MS_FarmCollect, 0, 0, 0, 0));
   /* A failed write must not leave the other ranks waiting on rank 0: remember it, keep collecting. */
-  if (run->h5.file >= 0 && !run->h5_error) run->h5_error = MSFarmH5WriteRecords(run, recs, (PetscInt)head.count);
+  if (run->h5.file >= 0 && !run->h5_error && n_run) run->h5_error = MSFarmH5WriteRecords(run, recs, n_run);
   PetscCall(PetscFree(recs));
   PetscCall(MSFarmProgressUpdate(run, PETSC_FALSE));
   PetscFunctionReturn(0);
