@@ -196,4 +196,44 @@ def part_faults():
     print(f"PASS faults (max-fails: {failed} failed, {missing} not run)")
 
 
-{"ranks": part_ranks, "bad": part_bad, "faults": part_faults}[PART]()
+def part_resume():
+    n = 200
+    open("p.csv", "w").write("x\n" + "".join(f"{k / 4}\n" for k in range(n)))
+    tmpl = "sleep 0.05; echo {index} >> ran/{index}; echo {x} {seed}"
+    common = ["--command", tmpl, "--params", "p.csv", "--seed", "5", "--results-from-stdout", "2", "-q"]
+    os.makedirs("ran")
+    run(common + ["-o", "ref.h5"], 2)
+    shutil.rmtree("ran")
+    os.makedirs("ran")
+    cmd = [MPIEXEC, "-n", "3", "--oversubscribe", METASIM, "run"] + common + ["-o", "run.h5", "--chunk", "2"]
+    mpiexec = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        if len(os.listdir("ran")) >= 60:
+            break
+        time.sleep(0.1)
+    ranks = subprocess.run(["pgrep", "-P", str(mpiexec.pid)], capture_output=True, text=True).stdout.split()
+    assert ranks, "no rank process under mpiexec"
+    os.kill(int(ranks[-1]), signal.SIGKILL)
+    assert mpiexec.wait(timeout=60) != 0, "the killed run exited 0"
+    time.sleep(0.5)  # the tasks the killed ranks left running finish
+    status, _, rec = records("run.h5")
+    done = status == 1
+    assert 0 < done.sum() < n, f"the kill must leave a partial file ({done.sum()} done)"
+    before = {k: open(f"ran/{k}").read() for k in range(n) if done[k]}
+    starts = rec["start"][done]
+    p = run(common + ["-o", "run.h5", "--resume", "--schedule", "cyclic"], 2)
+    status, _, rec = records("run.h5")
+    assert (status == 1).all(), status
+    for k, text in before.items():
+        assert open(f"ran/{k}").read() == text, f"task {k} finished before the kill and ran again"
+    assert np.array_equal(rec["start"][done], starts), "records of finished tasks changed"
+    assert all(os.path.exists(f"ran/{k}") for k in range(n))
+    same(deterministic("ref.h5"), deterministic("run.h5"), "resumed run")
+    # a resume with another task list is refused, naming the first differing task; nothing changes
+    other = common[:]
+    other[1] = tmpl.replace("0.05", "0.06")
+    one_line_error(other + ["-o", "run.h5", "--resume"], "task 0 is", files=["run.h5"])
+    print(f"PASS resume ({int(done.sum())} tasks done before the kill were not re-run; final file equals the uninterrupted run)")
+
+
+{"ranks": part_ranks, "bad": part_bad, "faults": part_faults, "resume": part_resume}[PART]()
