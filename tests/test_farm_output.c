@@ -1,6 +1,6 @@
 /* MSFarm's HDF5 output: contents against a direct loop, resume of missing tasks, retry of failed
    ones (on single ranks and on groups of ranks), files from another sweep refused and left
-   byte-for-byte untouched, JSON records. */
+   byte-for-byte untouched, JSON records, per-task records and labels, the failure limit. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -332,6 +332,130 @@ START_TEST(test_retry_failed)
 }
 END_TEST
 
+/* A task that fills its record (also when it fails): its index, a value, and a note longer than
+   its field, of which the end is kept. */
+static PetscErrorCode TaskRecord(MSFarmTask *t, PetscScalar *out, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(MSFarmTaskSetInt(t, 0, t->index));
+  PetscCall(MSFarmTaskSetReal(t, 1, 0.5 * (double)t->index));
+  PetscCall(MSFarmTaskSetString(t, 2, "abcdefghij"));
+  PetscCall(TaskDraw(t, out, ctx));
+  PetscFunctionReturn(0);
+}
+
+static const MSFarmField RecordFields[] = {
+  {"index", MS_FARM_FIELD_INT64,  0},
+  {"value", MS_FARM_FIELD_DOUBLE, 0},
+  {"note",  MS_FARM_FIELD_STRING, 8}
+};
+
+typedef struct {
+  int64_t index;
+  double  value;
+  char    note[8];
+} Record;
+
+static PetscErrorCode CreateRecordFarm(const char name[], const char *const labels[], PetscBool resume, PetscInt max_failures, MSFarm *farm)
+{
+  PetscFunctionBegin;
+  PetscCall(CreateFarm(name, N_TASKS, OUT_SIZE, SEED, resume, PETSC_FALSE, farm));
+  PetscCall(MSFarmSetTaskRecord(*farm, 3, RecordFields));
+  PetscCall(MSFarmSetTaskLabels(*farm, labels));
+  PetscCall(MSFarmSetMaxFailures(*farm, max_failures));
+  PetscFunctionReturn(0);
+}
+
+START_TEST(test_task_records)
+{
+  char        name[256], text[N_TASKS][16];
+  const char *labels[N_TASKS];
+  TaskCtx     ctx = {0, 5, 1};
+  MSFarm      farm;
+  PetscInt    n_failed, n_skipped;
+  int8_t      status[N_TASKS];
+  double      fres[N_TASKS * OUT_SIZE];
+
+  unique_name("farm_records", name, sizeof(name));
+  for (PetscInt t = 0; t < N_TASKS; t++) {
+    snprintf(text[t], sizeof(text[t]), "task %d", (int)t);
+    labels[t] = text[t];
+  }
+  MSCK(CreateRecordFarm(name, labels, PETSC_FALSE, 0, &farm));
+  MSCK(MSFarmMap(farm, TaskRecord, &ctx, MS_FARM_RESULTS_NONE, NULL));
+  MSCK(MSFarmGetSkipped(farm, &n_skipped));
+  ck_assert_int_eq(n_skipped, 0);
+  MSCK(MSFarmDestroy(&farm));
+  if (ms_test_rank == 0) {
+    hid_t  file = H5Fopen(name, H5F_ACC_RDONLY, H5P_DEFAULT), d, type = H5Tcreate(H5T_COMPOUND, sizeof(Record)), str = H5Tcopy(H5T_C_S1);
+    Record rec[N_TASKS];
+    char  *read_labels[N_TASKS];
+
+    H5Tset_size(str, 8);
+    H5Tinsert(type, "index", HOFFSET(Record, index), H5T_NATIVE_INT64);
+    H5Tinsert(type, "value", HOFFSET(Record, value), H5T_NATIVE_DOUBLE);
+    H5Tinsert(type, "note", HOFFSET(Record, note), str);
+    d = H5Dopen2(file, "records", H5P_DEFAULT);
+    ck_assert(d >= 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rec) >= 0);
+    H5Dclose(d);
+    H5Tset_size(str, H5T_VARIABLE);
+    H5Tset_cset(str, H5T_CSET_UTF8);
+    d = H5Dopen2(file, "labels", H5P_DEFAULT);
+    ck_assert(d >= 0 && H5Dread(d, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, read_labels) >= 0);
+    for (PetscInt t = 0; t < N_TASKS; t++) { /* failed tasks (t % 5 == 1) keep their records too */
+      ck_assert_int_eq(rec[t].index, t);
+      ck_assert(rec[t].value == 0.5 * (double)t);
+      ck_assert_str_eq(rec[t].note, "defghij");
+      ck_assert_str_eq(read_labels[t], labels[t]);
+      free(read_labels[t]);
+    }
+    H5Dclose(d);
+    H5Tclose(str);
+    H5Tclose(type);
+    H5Fclose(file);
+  }
+  /* a resume with other labels is refused, naming the first differing task, the file untouched */
+  {
+    long  len0 = 0, len1 = 0;
+    char *before = ms_test_rank == 0 ? slurp(name, &len0) : NULL, *after;
+
+    snprintf(text[9], sizeof(text[9]), "other");
+    MSCK(CreateRecordFarm(name, labels, PETSC_TRUE, 0, &farm));
+    MSCK_FAILS(MSFarmMap(farm, TaskRecord, &ctx, MS_FARM_RESULTS_NONE, NULL), PETSC_ERR_FILE_UNEXPECTED);
+    MSCK(MSFarmDestroy(&farm));
+    ck_assert_int_eq(total_calls(&ctx), N_TASKS);
+    if (ms_test_rank == 0) {
+      after = slurp(name, &len1);
+      ck_assert(len0 == len1 && memcmp(before, after, (size_t)len0) == 0);
+      free(before);
+      free(after);
+      remove(name);
+    }
+  }
+  /* at most a few failures past the limit; the tasks not run stay missing */
+  ctx.fail_mod = 2;
+  MSCK(CreateRecordFarm(name, labels, PETSC_FALSE, 3, &farm));
+  MSCK(MSFarmMap(farm, TaskRecord, &ctx, MS_FARM_RESULTS_NONE, NULL));
+  MSCK(MSFarmGetFailures(farm, &n_failed, NULL));
+  MSCK(MSFarmGetSkipped(farm, &n_skipped));
+  MSCK(MSFarmDestroy(&farm));
+  ck_assert_msg(n_failed >= 3 && n_failed <= 3 + 2 * 3 * ms_test_size && n_skipped > 0, "%d failed, %d skipped", (int)n_failed, (int)n_skipped);
+  ck_assert_int_eq(total_calls(&ctx), N_TASKS - n_skipped);
+  if (ms_test_rank == 0) {
+    PetscInt missing = 0, failed = 0;
+
+    read_file(name, status, fres);
+    for (PetscInt t = 0; t < N_TASKS; t++) {
+      missing += status[t] == 0;
+      failed += status[t] == 2;
+    }
+    ck_assert_int_eq(missing, n_skipped);
+    ck_assert_int_eq(failed, n_failed);
+    remove(name);
+  }
+}
+END_TEST
+
 Suite *ms_test_suite(void)
 {
   Suite *s  = suite_create("farm_output");
@@ -341,6 +465,7 @@ Suite *ms_test_suite(void)
   tcase_add_loop_test(tc, test_output_and_resume, 0, 2);
   tcase_add_test(tc, test_refuse_foreign_file);
   tcase_add_loop_test(tc, test_retry_failed, 0, 2);
+  tcase_add_test(tc, test_task_records);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -10,7 +10,7 @@
 /* PETSc options that metasim reads (prefixes farm_ and meta_ are metasim's alone: any other name
    under them is an error), and PETSc's own most common ones; a name close to one of these but
    not equal is taken for a misspelling. */
-static const char *const MSAppKnownOptions[] = {"-farm_schedule", "-farm_chunk", "-farm_counter", "-farm_group_size", "-farm_seed", "-farm_progress", "-farm_record", "-farm_output", "-farm_resume", "-farm_retry_failed",
+static const char *const MSAppKnownOptions[] = {"-farm_schedule", "-farm_chunk", "-farm_counter", "-farm_group_size", "-farm_seed", "-farm_progress", "-farm_record", "-farm_output", "-farm_resume", "-farm_retry_failed", "-farm_max_failures",
                                                 "-meta_kind", "-meta_jtjdiag", "-meta_reproducible", "-meta_view", "-meta_wait", "-meta_group_size", "-meta_simulation_ranks", "-meta_group_by_cost", "-sim_type", "-map_type", "-problem_read_timeout", "-log_view", "-help",
                                                 "-options_left", "-malloc_debug", "-malloc_dump", "-on_error_abort", "-dcr_ksp_type", "-dcr_pc_type", "-dcr_ksp_rtol", "-dcr_ksp_monitor"};
 static const char *const MSAppOwnedPrefixes[] = {"-farm_", "-meta_"};

@@ -22,6 +22,6 @@ typedef struct {
   const MSAppFlag *flags;          /* terminated by {NULL} */
 } MSAppCommand;
 
-extern const MSAppCommand MSAppDemoCommand, MSAppInfoCommand, MSAppEvalCommand, MSAppBenchCommand, MSAppSweepCommand, MSAppInvertCommand, MSAppScaleCommand;
+extern const MSAppCommand MSAppRunCommand, MSAppDemoCommand, MSAppInfoCommand, MSAppEvalCommand, MSAppBenchCommand, MSAppSweepCommand, MSAppInvertCommand, MSAppScaleCommand;
 
 #endif

@@ -2,7 +2,7 @@
 #include <string.h>
 #include "apputil.h"
 
-static const MSAppCommand *const commands[] = {&MSAppDemoCommand, &MSAppInfoCommand, &MSAppEvalCommand, &MSAppInvertCommand, &MSAppSweepCommand, &MSAppBenchCommand, &MSAppScaleCommand};
+static const MSAppCommand *const commands[] = {&MSAppDemoCommand, &MSAppInfoCommand, &MSAppEvalCommand, &MSAppInvertCommand, &MSAppSweepCommand, &MSAppRunCommand, &MSAppBenchCommand, &MSAppScaleCommand};
 #define MS_APP_N_COMMANDS ((PetscInt)(sizeof(commands) / sizeof(commands[0])))
 
 static PetscErrorCode PrintUsage(void)

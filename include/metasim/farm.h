@@ -126,10 +126,43 @@ typedef struct {
   MSRandomStream     rng;     /* a fresh stream keyed by (seed, index) */
   MPI_Comm           comm;    /* the ranks that run this task together: PETSC_COMM_SELF unless
                                  MSFarmSetGroupSize(); every rank of it calls the task function */
+  void              *record;  /* this task's record (MSFarmSetTaskRecord()), zeroed, or NULL */
+  const void        *layout;  /* private: where the record's fields are */
 } MSFarmTask;
 
-/* Computes out[0 .. out_size) for one task (collectively on task->comm; the output of its first
-   rank is kept). An error on any rank of task->comm is recorded and the other tasks go on. */
+/*E
+  MSFarmFieldType - the type of one field of a per-task record
+
+$ MS_FARM_FIELD_INT64  - a 64-bit signed integer
+$ MS_FARM_FIELD_DOUBLE - a double
+$ MS_FARM_FIELD_STRING - a fixed-size, zero-terminated string of size bytes
+
+  Level: intermediate
+
+.seealso: `MSFarmSetTaskRecord()`
+E*/
+typedef enum {
+  MS_FARM_FIELD_INT64,
+  MS_FARM_FIELD_DOUBLE,
+  MS_FARM_FIELD_STRING
+} MSFarmFieldType;
+
+/*S
+  MSFarmField - one field of a per-task record: its name in the HDF5 file, its type, and its
+  size in bytes (strings only, including the terminating zero)
+
+  Level: intermediate
+
+.seealso: `MSFarmSetTaskRecord()`
+S*/
+typedef struct {
+  const char     *name;
+  MSFarmFieldType type;
+  size_t          size;
+} MSFarmField;
+
+/* Computes out[0 .. out_size) for one task (collectively on task->comm; the output and record of
+   its first rank are kept). An error on any rank of task->comm is recorded and the other tasks go on. */
 typedef PetscErrorCode (*MSFarmTaskFn)(MSFarmTask *task, PetscScalar *out, void *ctx);
 /* Called on rank 0 as each task completes, in completion order (imap_unordered). */
 typedef PetscErrorCode (*MSFarmResultFn)(PetscInt index, const PetscScalar *out, PetscInt out_size, void *ctx);
@@ -156,6 +189,13 @@ PETSC_EXTERN PetscErrorCode MSFarmSetResume(MSFarm, PetscBool, PetscBool);
 PETSC_EXTERN PetscErrorCode MSFarmSetProgress(MSFarm, PetscBool);
 PETSC_EXTERN PetscErrorCode MSFarmSetRecordFile(MSFarm, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetResultCallback(MSFarm, MSFarmResultFn, void *);
+PETSC_EXTERN PetscErrorCode MSFarmSetTaskRecord(MSFarm, PetscInt, const MSFarmField[]);
+PETSC_EXTERN PetscErrorCode MSFarmSetTaskLabels(MSFarm, const char *const[]);
+PETSC_EXTERN PetscErrorCode MSFarmSetMaxFailures(MSFarm, PetscInt);
+PETSC_EXTERN PetscErrorCode MSFarmGetSkipped(MSFarm, PetscInt *);
+PETSC_EXTERN PetscErrorCode MSFarmTaskSetInt(MSFarmTask *, PetscInt, int64_t);
+PETSC_EXTERN PetscErrorCode MSFarmTaskSetReal(MSFarmTask *, PetscInt, double);
+PETSC_EXTERN PetscErrorCode MSFarmTaskSetString(MSFarmTask *, PetscInt, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetOptionsPrefix(MSFarm, const char[]);
 PETSC_EXTERN PetscErrorCode MSFarmSetFromOptions(MSFarm);
 PETSC_EXTERN PetscErrorCode MSFarmSetUp(MSFarm);

@@ -12,10 +12,19 @@
 #define MS_FARM_MISSING 0
 #define MS_FARM_DONE    1
 #define MS_FARM_FAILED  2
+#define MS_FARM_SKIPPED 3 /* in batches only: not run after -farm_max_failures failures */
 
 /* Largest message a rank sends to rank 0 in one piece; keeps MPI counts far below INT_MAX. */
 #define MS_FARM_MESSAGE_BYTES (16 * 1024 * 1024)
 #define MS_FARM_MESSAGE_LEN   256 /* longest failure message kept, with its terminating zero */
+
+/* The layout of the per-task record (MSFarmSetTaskRecord()): packed fields in the given order. */
+typedef struct {
+  PetscInt     n_fields;
+  MSFarmField *fields; /* names owned */
+  size_t      *offset;
+  size_t       size;
+} MSFarmLayout;
 
 struct _p_MSFarm {
   MSHeader           hdr;
@@ -31,6 +40,10 @@ struct _p_MSFarm {
   uint64_t           seed;
   char              *output, *record, *name; /* name: what defines the sweep, recorded in the output */
   PetscBool          resume, retry_failed, progress;
+  MSFarmLayout      *layout;       /* per-task record, or NULL */
+  PetscInt           max_failures; /* stop handing out tasks after this many failures; 0: never */
+  PetscInt           n_skipped;    /* tasks the last map did not run (max_failures) */
+  char             **labels;       /* n_tasks labels (MSFarmSetTaskLabels()), or NULL */
   MSFarmResultFn     result_fn;
   void              *result_ctx;
   /* failures of the last MSFarmMap(), the same on every rank, sorted by task index */
@@ -46,10 +59,11 @@ typedef struct {
   int32_t            status, rank;
   const PetscScalar *out;
   const char        *message; /* "" unless failed */
+  const void        *record;  /* the task's record (layout->size bytes), or NULL */
 } MSFarmRecord;
 
 typedef struct {
-  hid_t       file, results, status; /* -1 when not open */
+  hid_t       file, results, status, records; /* -1 when not open */
   H5E_auto2_t saved_func;            /* HDF5's error printer, silenced while the file is in use */
   void       *saved_data;
   PetscBool   silenced;
@@ -86,6 +100,10 @@ typedef struct {
   /* schedule */
   PetscInt  chunk, next_piece, n_pieces, *piece_start; /* piece_start: guided bounds, n_pieces + 1 */
   MSFarmCounterCtx *counter; /* dynamic and guided; NULL for the static schedules */
+  /* max_failures: failures seen here (rank 0: all reported this run), whether this rank stopped */
+  PetscInt     n_failed_now, n_skipped;
+  PetscBool    stop, stop_sent;
+  MPI_Request *stop_reqs;
   /* the batch this rank is filling, and the sends still in flight (workers) */
   char      *batch;
   size_t     batch_len, batch_cap;
@@ -124,12 +142,20 @@ PETSC_INTERN PetscErrorCode MSFarmGroupShare(MSFarmRun *, PetscInt *, PetscInt *
 PETSC_INTERN PetscErrorCode MSFarmGroupAgree(MSFarmRun *, PetscBool *, char[]);
 PETSC_INTERN PetscErrorCode MSFarmGroupsEnd(MSFarmRun *);
 
-PETSC_INTERN PetscErrorCode MSFarmBatchAdd(MSFarmRun *, PetscInt, double, int32_t, const PetscScalar *, const char *);
+PETSC_INTERN PetscErrorCode MSFarmBatchAdd(MSFarmRun *, PetscInt, double, int32_t, const PetscScalar *, const char *, const void *);
 PETSC_INTERN PetscErrorCode MSFarmBatchFlush(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmCollectPoll(MSFarmRun *, PetscBool);
 PETSC_INTERN PetscErrorCode MSFarmCollectFinish(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmAddFailure(MSFarmRun *, PetscInt, const char[]);
+PETSC_INTERN PetscErrorCode MSFarmStopCheck(MSFarmRun *, PetscBool *);
+PETSC_INTERN PetscErrorCode MSFarmStopNote(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmStopFinish(MSFarmRun *);
 
+PETSC_INTERN PetscErrorCode MSFarmLayoutDestroy(MSFarmLayout **);
+PETSC_INTERN PetscErrorCode MSFarmH5CreateTaskData(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmH5CheckTaskData(MSFarmRun *, hid_t);
+PETSC_INTERN PetscErrorCode MSFarmH5OpenTaskData(MSFarmRun *);
+PETSC_INTERN PetscErrorCode MSFarmH5WriteTaskRecords(MSFarmRun *, const MSFarmRecord *, PetscInt);
 PETSC_INTERN PetscErrorCode MSFarmH5Open(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmH5ReadResults(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmH5ReadFailures(MSFarmRun *);

@@ -8,6 +8,7 @@
   - a dcr problem: -meta_reproducible results bitwise equal to the reference;
   - `metasim sweep` with every farm schedule: /results and /status bitwise equal to the reference;
   - kill -9 of a rank on a remote host during a sweep, then --resume: bitwise equal;
+  - `metasim run` of a task file: /status, /results, /labels bitwise equal to one host, every rank runs tasks;
   - a bad input file: one error line, exit 1 on every rank, no output file;
   - each Check suite given runs and passes on 3 hosts x 2 ranks;
   - after every run nothing is left running on any host, and `down` leaves nothing behind.
@@ -186,6 +187,29 @@ def test_sweeps():
     return ref
 
 
+def test_run():
+    """metasim run across hosts: the same status, results and outputs as on one host, every rank
+    (so every host) runs tasks, and no task sees the launcher's variables."""
+    tasks = os.path.join(work, "run-tasks.txt")
+    with open(tasks, "w") as f:
+        for k in range(60):
+            f.write("env | grep -c '^OMPI_' | grep -qx 0 && echo %d $((%d * 7)) $METASIM_TASK_SEED\n" % (k, k))
+    outs = []
+    for config, schedule in ((CONFIGS[0], "dynamic"), (CONFIGS[-1], "cyclic")):
+        out = os.path.join(work, "run-%dx%d.h5" % config)
+        mpirun(config, "run", tasks, "-o", out, "--results-from-stdout", 3, "--seed", 3, "--schedule", schedule, "-q")
+        outs.append(out)
+    if not all(os.path.exists(o) for o in outs):
+        check(False, "metasim run wrote its files")
+        return
+    a, b = (datasets(o, ["results", "status", "labels"]) for o in outs)
+    check((a["status"] == 1).all() and all(bitwise(a[k], b[k]) for k in ("results", "status")) and list(a["labels"]) == list(b["labels"]),
+          "run %dx%d: /status, /results and /labels bitwise equal to one host" % CONFIGS[-1])
+    with h5py.File(outs[1], "r") as f:
+        ranks = set(int(r) for r in f["records"]["rank"])
+    check(ranks == set(range(CONFIGS[-1][0] * CONFIGS[-1][1])), "run %dx%d: every rank ran tasks (%s)" % (CONFIGS[-1] + (sorted(ranks),)))
+
+
 def test_kill_resume(ref):
     config = CONFIGS[-1]
     out, record = os.path.join(work, "killed.h5"), os.path.join(work, "killed.jsonl")
@@ -266,6 +290,7 @@ def main():
         test_dcr()
         ref = test_sweeps()
         test_kill_resume(ref)
+        test_run()
         test_bad_input()
         test_suites()
     finally:

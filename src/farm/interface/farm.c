@@ -522,6 +522,54 @@ PetscErrorCode MSFarmSetResultCallback(MSFarm farm, MSFarmResultFn fn, void *ctx
 }
 
 /*@C
+  MSFarmSetMaxFailures - stops running tasks once this many have failed in one map
+
+  Logically Collective
+
+  Input Parameters:
++ farm         - the farm
+- max_failures - the limit, 0 for none (the default)
+
+  Options Database Key:
+. -farm_max_failures <n> - the limit
+
+  Notes:
+  Tasks already running finish; the tasks not run keep their status in the output file (missing,
+  or failed in an earlier run), so -farm_resume or -farm_retry_failed runs them later.
+  `MSFarmGetSkipped()` says how many were not run. Ranks learn of the limit from rank 0 as its
+  count reaches it, so a few more tasks than the limit may fail.
+
+  Level: intermediate
+
+.seealso: `MSFarmGetSkipped()`, `MSFarmGetFailures()`
+@*/
+PetscErrorCode MSFarmSetMaxFailures(MSFarm farm, PetscInt max_failures)
+{
+  PetscFunctionBegin;
+  PetscCall(MSFarmCheckNotSetUp(farm, "MSFarmSetMaxFailures"));
+  PetscCheck(max_failures >= 0, farm->hdr.comm, PETSC_ERR_ARG_OUTOFRANGE, "MSFarmSetMaxFailures: the limit must be at least 0, got %" PetscInt_FMT, max_failures);
+  farm->max_failures = max_failures;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSFarmGetSkipped - how many tasks the last `MSFarmMap()` did not run because of the failure limit
+
+  Not Collective (the same on every rank)
+
+  Level: intermediate
+
+.seealso: `MSFarmSetMaxFailures()`
+@*/
+PetscErrorCode MSFarmGetSkipped(MSFarm farm, PetscInt *n_skipped)
+{
+  PetscFunctionBegin;
+  MSValidHeader(farm, 1);
+  *n_skipped = farm->n_skipped;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   MSFarmSetOptionsPrefix - prefix for every option this farm reads
 
   Logically Collective
@@ -574,6 +622,7 @@ static PetscErrorCode MSFarmFindName(const char *const names[], PetscInt n, cons
   Options Database Keys:
 + -farm_schedule <block,cyclic,dynamic,guided> - the schedule
 . -farm_chunk <n>         - chunk size (0: automatic)
+. -farm_max_failures <n>  - stop running tasks after n failures
 . -farm_counter <auto,rma,thread,server> - how the counter of the dynamic schedules is served
 . -farm_group_size <K>    - ranks per task (default 1)
 . -farm_seed <s>          - global seed of the task streams
@@ -614,6 +663,7 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   if (set) PetscCall(MSFarmSetRecordFile(farm, file));
   PetscCall(PetscOptionsString("-farm_output", "HDF5 file of results and task status", "MSFarmSetOutputFile", farm->output ? farm->output : "", file, sizeof(file), &set));
   if (set) PetscCall(MSFarmSetOutputFile(farm, file));
+  PetscCall(PetscOptionsInt("-farm_max_failures", "Stop running tasks after this many failures (0: never)", "MSFarmSetMaxFailures", farm->max_failures, &farm->max_failures, NULL));
   PetscCall(PetscOptionsBool("-farm_resume", "Run only the tasks missing from the output file", "MSFarmSetResume", farm->resume, &farm->resume, NULL));
   PetscCall(PetscOptionsBool("-farm_retry_failed", "Re-run the failed tasks of the output file", "MSFarmSetResume", farm->retry_failed, &farm->retry_failed, NULL));
   PetscOptionsEnd();
@@ -767,6 +817,8 @@ PetscErrorCode MSFarmDestroy(MSFarm *farm)
   PetscCall(PetscFree((*farm)->name));
   PetscCall(PetscFree((*farm)->failed));
   PetscCall(PetscFree((*farm)->messages));
+  PetscCall(MSFarmLayoutDestroy(&(*farm)->layout));
+  if ((*farm)->labels) PetscCall(PetscStrArrayDestroy(&(*farm)->labels));
   PetscCall(MSHeaderFinalize(&(*farm)->hdr));
   PetscCall(PetscFree(*farm));
   PetscFunctionReturn(0);

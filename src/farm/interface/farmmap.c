@@ -74,9 +74,9 @@ static PetscErrorCode MSFarmSelectPending(MSFarmRun *run)
   PetscFunctionReturn(0);
 }
 
-/* Runs one task with its own stream on this rank; *failed when it returned an error, with the
-   message "rank R: error (function() at file:line)". */
-static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar *out, PetscBool *failed, char message[])
+/* Runs one task with its own stream (and its zeroed record) on this rank; *failed when it returned
+   an error, with the message "rank R: error (function() at file:line)". */
+static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar *out, void *record, PetscBool *failed, char message[])
 {
   MSFarm         farm = run->farm;
   MSFarmTask     task;
@@ -91,6 +91,9 @@ static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar 
   PetscCall(MSFarmGridIndex(farm, index, &task.i, &task.j));
   PetscCall(MSRandomStreamInitialize(&task.rng, farm->seed, (uint64_t)index));
   PetscCall(PetscArrayzero(out, farm->out_size));
+  task.record = record;
+  task.layout = farm->layout;
+  if (record) PetscCall(PetscMemzero(record, farm->layout->size));
   text[0] = 0;
   PetscCall(PetscPushErrorHandler(MSFarmCaptureError, text));
   ierr = (*run->fn)(&task, out, run->ctx);
@@ -108,12 +111,14 @@ static PetscErrorCode MSFarmRunTask(MSFarmRun *run, PetscInt index, PetscScalar 
 static PetscErrorCode MSFarmRunPieces(MSFarmRun *run)
 {
   PetscScalar *out;
+  char        *record = NULL;
   char         message[MS_FARM_MESSAGE_LEN];
   PetscInt     first = 0, count = 0, stride = 0;
   PetscBool    more  = PETSC_FALSE, leader = run->group_rank == 0 ? PETSC_TRUE : PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(run->farm->out_size, &out));
+  if (run->farm->layout) PetscCall(PetscMalloc1(run->farm->layout->size, &record));
   for (;;) {
     if (leader) PetscCall(MSFarmScheduleNext(run, &first, &count, &stride, &more));
     if (run->group_size > 1) PetscCall(MSFarmGroupShare(run, &first, &count, &stride, &more));
@@ -122,17 +127,25 @@ static PetscErrorCode MSFarmRunPieces(MSFarmRun *run)
     for (PetscInt t = 0; t < count; t++) {
       PetscInt  p     = first + t * stride, index = run->pending ? run->pending[p] : p;
       double    start = MPI_Wtime();
-      PetscBool failed;
+      PetscBool failed, skip = PETSC_FALSE;
 
-      PetscCall(MSFarmRunTask(run, index, out, &failed, message));
+      if (leader) PetscCall(MSFarmStopCheck(run, &skip)); /* the group follows its leader */
+      if (run->group_size > 1) PetscCallMPI(MPI_Bcast(&skip, 1, MPIU_BOOL, 0, run->group));
+      if (skip) {
+        if (leader) PetscCall(MSFarmBatchAdd(run, index, 0, MS_FARM_SKIPPED, out, "", record));
+        continue;
+      }
+      PetscCall(MSFarmRunTask(run, index, out, record, &failed, message));
       if (run->group_size > 1) PetscCall(MSFarmGroupAgree(run, &failed, message));
-      if (leader) PetscCall(MSFarmBatchAdd(run, index, MPI_Wtime() - start, failed ? MS_FARM_FAILED : MS_FARM_DONE, out, message));
+      if (failed && leader && run->rank) run->n_failed_now++; /* rank 0 counts every group's failures as they arrive */
+      if (leader) PetscCall(MSFarmBatchAdd(run, index, MPI_Wtime() - start, failed ? MS_FARM_FAILED : MS_FARM_DONE, out, message, record));
     }
     PetscCall(PetscLogEventEnd(MS_FarmTasks, 0, 0, 0, 0));
     PetscCall(MSFarmBatchFlush(run));
     if (run->rank == 0) PetscCall(MSFarmCollectPoll(run, PETSC_FALSE));
   }
   PetscCall(PetscFree(out));
+  PetscCall(PetscFree(record));
   PetscFunctionReturn(0);
 }
 
@@ -246,7 +259,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   run.farm    = farm;
   run.fn      = fn;
   run.ctx     = ctx;
-  run.h5.file = run.h5.results = run.h5.status = -1;
+  run.h5.file = run.h5.results = run.h5.status = run.h5.records = -1;
   PetscCallMPI(MPI_Comm_dup(farm->hdr.comm, &run.comm));
   PetscCallMPI(MPI_Comm_rank(run.comm, &run.rank));
   PetscCallMPI(MPI_Comm_size(run.comm, &run.size));
@@ -280,6 +293,7 @@ PetscErrorCode MSFarmMap(MSFarm farm, MSFarmTaskFn fn, void *ctx, MSFarmResults 
   PetscCall(MSIOAgree(farm->hdr.comm, run.group_rank == 0 ? MSFarmScheduleBegin(&run) : 0)); /* the counter lives on the leaders */
   PetscCall(MSFarmRunPieces(&run));
   PetscCall(MSFarmCollectFinish(&run));
+  PetscCall(MSFarmStopFinish(&run));
   PetscCall(MSFarmScheduleEnd(&run));
   PetscCall(MSFarmGroupsEnd(&run));
   PetscCall(MSFarmProgressEnd(&run));

@@ -19,9 +19,10 @@ typedef struct {
   int32_t status, message_len; /* message_len: bytes after the output, a multiple of 8 */
 } MSFarmRecordHeader;
 
+/* header, output, the task's record (fixed size, a multiple of 8), failure message */
 static size_t MSFarmRecordSize(MSFarmRun *run, size_t message_len)
 {
-  return sizeof(MSFarmRecordHeader) + (size_t)run->farm->out_size * sizeof(PetscScalar) + message_len;
+  return sizeof(MSFarmRecordHeader) + (size_t)run->farm->out_size * sizeof(PetscScalar) + (run->farm->layout ? run->farm->layout->size : 0) + message_len;
 }
 
 static PetscErrorCode MSFarmBatchReserve(MSFarmRun *run, size_t bytes)
@@ -57,12 +58,19 @@ static PetscErrorCode MSFarmAccept(MSFarmRun *run, const MSFarmRecord *rec)
 
   PetscFunctionBegin;
   PetscCheck(k >= 0 && k < farm->n_tasks, PETSC_COMM_SELF, PETSC_ERR_PLIB, "MSFarm: rank %d reported task %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", (int)rec->rank, k, farm->n_tasks);
+  run->n_received++;
+  if (rec->status == MS_FARM_SKIPPED) { /* not run: stays as it was */
+    run->n_skipped++;
+    PetscFunctionReturn(0);
+  }
   run->status[k] = (int8_t)rec->status;
   if (run->results) PetscCall(PetscArraycpy(run->results + (size_t)k * farm->out_size, rec->out, farm->out_size));
-  if (rec->status == MS_FARM_FAILED) PetscCall(MSFarmAddFailure(run, k, rec->message));
-  else if (farm->result_fn) PetscCall((*farm->result_fn)(k, rec->out, farm->out_size, farm->result_ctx));
+  if (rec->status == MS_FARM_FAILED) {
+    PetscCall(MSFarmAddFailure(run, k, rec->message)); /* the message names the rank it failed on */
+    run->n_failed_now++;
+    PetscCall(MSFarmStopNote(run));
+  } else if (farm->result_fn) PetscCall((*farm->result_fn)(k, rec->out, farm->out_size, farm->result_ctx));
   if (run->record) PetscCall(MSFarmRecordWrite(run, rec));
-  run->n_received++;
   run->progress.done++;
   PetscFunctionReturn(0);
 }
@@ -73,6 +81,7 @@ static PetscErrorCode MSFarmAcceptBatch(MSFarmRun *run, const char *buf, size_t 
   MSFarmBatchHeader head;
   MSFarmRecord     *recs;
   size_t            pos = sizeof(head);
+  PetscInt          n_run = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(MS_FarmCollect, 0, 0, 0, 0));
@@ -89,14 +98,16 @@ static PetscErrorCode MSFarmAcceptBatch(MSFarmRun *run, const char *buf, size_t 
     recs[t].status  = rh.status;
     recs[t].rank    = head.rank;
     recs[t].out     = (const PetscScalar *)(buf + pos + sizeof(rh));
-    recs[t].message = rh.message_len ? buf + pos + sizeof(rh) + (size_t)run->farm->out_size * sizeof(PetscScalar) : "";
+    recs[t].record  = run->farm->layout ? buf + pos + sizeof(rh) + (size_t)run->farm->out_size * sizeof(PetscScalar) : NULL;
+    recs[t].message = rh.message_len ? buf + pos + sizeof(rh) + (size_t)run->farm->out_size * sizeof(PetscScalar) + (run->farm->layout ? run->farm->layout->size : 0) : "";
     pos += MSFarmRecordSize(run, (size_t)rh.message_len);
     PetscCheck(pos <= len, PETSC_COMM_SELF, PETSC_ERR_PLIB, "MSFarm: truncated batch from rank %d", (int)head.rank);
     PetscCall(MSFarmAccept(run, &recs[t]));
+    if (recs[t].status != MS_FARM_SKIPPED) recs[n_run++] = recs[t];
   }
   PetscCall(PetscLogEventEnd(MS_FarmCollect, 0, 0, 0, 0));
   /* A failed write must not leave the other ranks waiting on rank 0: remember it, keep collecting. */
-  if (run->h5.file >= 0 && !run->h5_error) run->h5_error = MSFarmH5WriteRecords(run, recs, (PetscInt)head.count);
+  if (run->h5.file >= 0 && !run->h5_error && n_run) run->h5_error = MSFarmH5WriteRecords(run, recs, n_run);
   PetscCall(PetscFree(recs));
   PetscCall(MSFarmProgressUpdate(run, PETSC_FALSE));
   PetscFunctionReturn(0);
@@ -104,8 +115,9 @@ static PetscErrorCode MSFarmAcceptBatch(MSFarmRun *run, const char *buf, size_t 
 
 /* Appends one completed task to this rank's batch; sends the batch first if it would grow
    beyond MS_FARM_MESSAGE_BYTES. A failed task's output is NaN. */
-PetscErrorCode MSFarmBatchAdd(MSFarmRun *run, PetscInt index, double seconds, int32_t status, const PetscScalar *out, const char *message)
+PetscErrorCode MSFarmBatchAdd(MSFarmRun *run, PetscInt index, double seconds, int32_t status, const PetscScalar *out, const char *message, const void *record)
 {
+  size_t             rec_len = run->farm->layout ? run->farm->layout->size : 0;
   size_t             msg_len = status == MS_FARM_FAILED ? ((strlen(message) + 1 + 7) / 8) * 8 : 0;
   size_t             size    = MSFarmRecordSize(run, msg_len);
   MSFarmRecordHeader rh      = {index, seconds, status, (int32_t)msg_len};
@@ -124,9 +136,12 @@ PetscErrorCode MSFarmBatchAdd(MSFarmRun *run, PetscInt index, double seconds, in
   if (status == MS_FARM_FAILED)
     for (PetscInt c = 0; c < run->farm->out_size; c++) ((PetscScalar *)p)[c] = NAN;
   else memcpy(p, out, (size_t)run->farm->out_size * sizeof(PetscScalar));
+  p += (size_t)run->farm->out_size * sizeof(PetscScalar);
+  if (rec_len) memcpy(p, record, rec_len);
+  p += rec_len;
   if (msg_len) {
-    memset(p + (size_t)run->farm->out_size * sizeof(PetscScalar), 0, msg_len);
-    memcpy(p + (size_t)run->farm->out_size * sizeof(PetscScalar), message, strlen(message));
+    memset(p, 0, msg_len);
+    memcpy(p, message, strlen(message));
   }
   run->batch_len += size;
   run->batch_count++;

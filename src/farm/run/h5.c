@@ -6,7 +6,8 @@
    metadata. Each batch writes its results, flushes them, then writes their status and flushes
    the file: a status of done always has its results on disk, and a kill -9 loses at most the
    batch in flight. /failures/index and /failures/message (fixed 256-byte strings) list the
-   failed tasks, rewritten at the end of every run. Nothing in the file depends on time, rank
+   failed tasks, rewritten at the end of every run. /records and /labels (optional per-task
+   records and task labels) are written by ../record/h5record.c. Nothing in the file depends on time, rank
    count or schedule except the rank named in failure messages. */
 #include <inttypes.h>
 #include <math.h>
@@ -133,6 +134,7 @@ static PetscErrorCode MSFarmH5CreateFile(MSFarmRun *run)
   PetscCall(MSFarmH5WriteAttr(run->h5.file, "inputs_checksum", H5T_NATIVE_UINT64, &checksum));
   PetscCall(MSFarmH5CreateDataset(run->h5.file, "results", H5T_NATIVE_DOUBLE, 2, rdims, &nan, &run->h5.results));
   PetscCall(MSFarmH5CreateDataset(run->h5.file, "status", H5T_NATIVE_INT8, 1, sdims, &zero, &run->h5.status));
+  PetscCall(MSFarmH5CreateTaskData(run));
   MSFarmH5Call(H5Fflush(run->h5.file, H5F_SCOPE_LOCAL));
   PetscFunctionReturn(0);
 }
@@ -146,7 +148,7 @@ static PetscErrorCode MSFarmH5Create(MSFarmRun *run)
 
   PetscFunctionBegin;
   PetscCheck(access(farm->output, F_OK) != 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "MSFarm: the output file %s already exists; continue it with -farm_resume (or -farm_retry_failed), or remove it", farm->output);
-  PetscCall(MSH5CheckSpace(farm->output, (size_t)farm->n_tasks * ((size_t)farm->out_size * sizeof(double) + 1) + MS_H5_OVERHEAD_BYTES));
+  PetscCall(MSH5CheckSpace(farm->output, (size_t)farm->n_tasks * ((size_t)farm->out_size * sizeof(double) + 1 + (farm->layout ? farm->layout->size : 0)) + MS_H5_OVERHEAD_BYTES));
   ierr = MSFarmH5CreateFile(run);
   if (ierr) {
     PetscCall(MSFarmH5Abandon(run));
@@ -245,6 +247,7 @@ static PetscErrorCode MSFarmH5Validate(MSFarmRun *run)
   }
   if (!ierr) ierr = MSFarmH5CheckShape(file, farm->output, "results", 2, rdims, H5T_FLOAT, sizeof(double));
   if (!ierr) ierr = MSFarmH5CheckShape(file, farm->output, "status", 1, sdims, H5T_INTEGER, sizeof(int8_t));
+  if (!ierr) ierr = MSFarmH5CheckTaskData(run, file);
   H5Fclose(file);
   PetscCall(ierr);
   PetscFunctionReturn(0);
@@ -267,6 +270,7 @@ PetscErrorCode MSFarmH5Open(MSFarmRun *run)
     PetscCheck(run->h5.file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "MSFarm: cannot open %s for writing (in use by another run?); nothing was changed", farm->output);
     MSFarmH5Call(run->h5.results = H5Dopen2(run->h5.file, "results", H5P_DEFAULT));
     MSFarmH5Call(run->h5.status = H5Dopen2(run->h5.file, "status", H5P_DEFAULT));
+    PetscCall(MSFarmH5OpenTaskData(run));
     MSFarmH5Call(H5Dread(run->h5.status, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, run->status));
     for (PetscInt k = 0; k < farm->n_tasks; k++) PetscCheck(run->status[k] >= MS_FARM_MISSING && run->status[k] <= MS_FARM_FAILED, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "MSFarm: /status of %s holds %d at task %" PetscInt_FMT " (expected 0, 1 or 2); nothing was changed", farm->output, (int)run->status[k], k);
   }
@@ -279,8 +283,9 @@ PetscErrorCode MSFarmH5Abandon(MSFarmRun *run)
   PetscFunctionBegin;
   if (run->h5.results >= 0) H5Dclose(run->h5.results);
   if (run->h5.status >= 0) H5Dclose(run->h5.status);
+  if (run->h5.records >= 0) H5Dclose(run->h5.records);
   if (run->h5.file >= 0) H5Fclose(run->h5.file);
-  run->h5.results = run->h5.status = run->h5.file = -1;
+  run->h5.results = run->h5.status = run->h5.records = run->h5.file = -1;
   if (run->h5.silenced) (void)H5Eset_auto2(H5E_DEFAULT, run->h5.saved_func, run->h5.saved_data);
   run->h5.silenced = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -336,7 +341,10 @@ PetscErrorCode MSFarmH5WriteRecords(MSFarmRun *run, const MSFarmRecord *recs, Pe
       if (pass == 0) PetscCall(MSFarmH5WriteRows(run->h5.results, H5T_NATIVE_DOUBLE, (PetscInt)recs[a].index, b - a > 1 ? (PetscInt)step : 1, b - a, out_size, rows));
       else PetscCall(MSFarmH5WriteRows(run->h5.status, H5T_NATIVE_INT8, (PetscInt)recs[a].index, b - a > 1 ? (PetscInt)step : 1, b - a, 0, status));
     }
-    if (pass == 0) MSFarmH5Call(H5Dflush(run->h5.results));
+    if (pass == 0) {
+      MSFarmH5Call(H5Dflush(run->h5.results));
+      PetscCall(MSFarmH5WriteTaskRecords(run, recs, n));
+    }
   }
   MSFarmH5Call(H5Fflush(run->h5.file, H5F_SCOPE_LOCAL));
   PetscCall(PetscFree2(rows, status));
@@ -434,6 +442,8 @@ PetscErrorCode MSFarmH5Close(MSFarmRun *run)
   run->h5.results = -1;
   MSFarmH5Call(H5Dclose(run->h5.status));
   run->h5.status = -1;
+  if (run->h5.records >= 0) MSFarmH5Call(H5Dclose(run->h5.records));
+  run->h5.records = -1;
   MSFarmH5Call(H5Fclose(run->h5.file));
   run->h5.file = -1;
   PetscCall(MSFarmH5Abandon(run)); /* restores HDF5's error printing */

@@ -44,7 +44,7 @@ PetscErrorCode MSFarmProgressUpdate(MSFarmRun *run, PetscBool final)
   for (PetscInt c = 0; c < MS_FARM_BAR_WIDTH; c++) bar[c] = c < filled ? '#' : '.';
   bar[MS_FARM_BAR_WIDTH] = 0;
   MSFarmFormatSeconds(final ? now - p->start : eta, eta_s, sizeof(eta_s));
-  fprintf(stderr, "%s[farm] [%s] %" PetscInt_FMT "/%" PetscInt_FMT " tasks, %.4g tasks/s, %s %s%s", p->tty ? "\r" : "", bar, p->done, p->total, rate, final ? "elapsed" : "ETA", eta_s, p->tty && !final ? "" : "\n");
+  fprintf(stderr, "%s[farm] [%s] %" PetscInt_FMT "/%" PetscInt_FMT " tasks (%" PetscInt_FMT " failed, %" PetscInt_FMT " running), %.4g tasks/s, %s %s%s", p->tty ? "\r" : "", bar, p->done, p->total, run->n_failed_now, final ? 0 : PetscMin((PetscInt)run->size, p->total - p->done), rate, final ? "elapsed" : "ETA", eta_s, p->tty && !final ? "" : "\n");
   fflush(stderr);
   PetscFunctionReturn(0);
 }
