@@ -142,6 +142,15 @@ typedef enum {
   OP_COUNT
 } Op;
 static const char *const op_names[] = {"dpred", "jvec", "jtvec", "jtjdiag"};
+/* The BLAS kernel each operation's own access pattern is (dpred and Jvec: G x; Jtvec: G^T w; the
+   JtJ diagonal: a dot product of every column with itself): its floor is G's bytes over that
+   kernel's bandwidth, next to the best kernel's. */
+static const char *const op_kernels[] = {"dgemv", "dgemv", "dgemvT", "ddot"};
+
+static PetscReal KernelBandwidth(const Floor *f, Op op)
+{
+  return op == OP_JTVEC ? f->dgemvt : op == OP_JTJDIAG ? f->ddot : f->dgemv;
+}
 
 /* Median over reps of the slowest rank's time for one operation through MSMeta. */
 static PetscErrorCode TimeMeta(MSMeta meta, Op op, PetscInt reps, Vec m, Vec v, Vec d, Vec g, PetscReal *seconds)
@@ -284,11 +293,12 @@ static PetscErrorCode RunCase(const BenchCase *bc, PetscBool window, PetscInt re
   if (repro) PetscCall(MSMetaDpred(repro, m, d));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"benchmark\": \"meta\", \"case\": \"%s\", \"maps\": \"%s\", \"ranks\": %d, \"n_sims\": %" PetscInt_FMT ", \"n_data\": %" PetscInt_FMT ", \"n_model\": %" PetscInt_FMT ", \"n_sub\": %" PetscInt_FMT ", \"floor_GBps_per_rank\": {\"dasum\": %.3f, \"ddot\": %.3f, \"dgemv\": %.3f, \"dgemvT\": %.3f, \"best\": %.3f}, \"floor_seconds\": %.6e, \"ops\": {", bc->name, window ? "window" : "identity", size, bc->n_sims, bc->n_data, bc->n_model, SubLength(&p), (double)(fl.dasum / 1e9), (double)(fl.ddot / 1e9), (double)(fl.dgemv / 1e9), (double)(fl.dgemvt / 1e9), (double)(fl.best / 1e9), (double)max_floor_s));
   for (Op op = OP_DPRED; op < OP_COUNT; op++) {
-    PetscReal meta_s = 0, plain_s = 0, per_rank_sims = (PetscReal)bc->n_sims / size;
+    PetscReal meta_s = 0, plain_s = 0, per_rank_sims = (PetscReal)bc->n_sims / size, kernel_s = bytes / KernelBandwidth(&fl, op);
 
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &kernel_s, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD));
     PetscCall(TimeMeta(meta, op, reps, m, v, d, g, &meta_s));
     PetscCall(TimePlainLoop(meta, &p, op, reps, &plain_s));
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\"%s\": {\"meta_seconds\": %.6e, \"plain_loop_seconds\": %.6e, \"meta_over_floor\": %.3f, \"meta_over_plain\": %.3f, \"overhead_us_per_sim\": %.3f", op ? ", " : "", op_names[op], (double)meta_s, (double)plain_s, (double)(meta_s / max_floor_s), (double)(meta_s / plain_s), (double)(1e6 * (meta_s - plain_s) / per_rank_sims)));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\"%s\": {\"meta_seconds\": %.6e, \"plain_loop_seconds\": %.6e, \"meta_over_floor\": %.3f, \"kernel\": \"%s\", \"meta_over_kernel\": %.3f, \"meta_over_plain\": %.3f, \"overhead_us_per_sim\": %.3f", op ? ", " : "", op_names[op], (double)meta_s, (double)plain_s, (double)(meta_s / max_floor_s), op_kernels[op], (double)(meta_s / kernel_s), (double)(meta_s / plain_s), (double)(1e6 * (meta_s - plain_s) / per_rank_sims)));
     if (repro) {
       PetscReal repro_s = 0;
 
