@@ -129,6 +129,18 @@ def part_bad():
                                ("header.csv", "x,x\n1,2\n", "appears twice"), ("norows.csv", "x,y\n", "no rows"), ("blank.csv", "", "is empty")):
         open(name, "w").write(text)
         one_line_error(["--command", "echo {x}", "--params", name, "-o", "a.h5"], needle)
+    # an HDF5 table: one dataset per column (numbers, fixed and variable-length strings)
+    with h5py.File("table.h5", "w") as f:
+        f["x"] = np.array([0.1, 2.5])
+        f["n"] = np.array([3, 4])
+        f["s"] = np.array([b"a", b"b c"])
+        f["v"] = np.array(["u", "w"], dtype=h5py.string_dtype())
+    run(["--command", "echo {x} {n} {s} {v}", "--params", "table.h5", "-o", "table_run.h5", "-q"], 2)
+    rec = h5py.File("table_run.h5", "r")["records"]["stdout"]
+    assert list(rec) == [b"0.10000000000000001 3 a u\n", b"2.5 4 b c w\n"], rec
+    with h5py.File("ragged.h5", "w") as f:
+        f["x"], f["y"] = np.arange(3), np.arange(2)
+    one_line_error(["--command", "echo {x}", "--params", "ragged.h5", "-o", "a.h5"], "the column y has 2 rows, the others 3")
     one_line_error(["--command", "echo {x", "--params", "params.csv", "-o", "a.h5"], "is not closed")
     one_line_error(["--command", "echo {x}", "-o", "a.h5"], "--command needs --params")
     one_line_error(["tasks.txt", "-o", "done.h5"], "done.h5 exists", files=["done.h5"])
