@@ -84,7 +84,7 @@ static PetscErrorCode ParseResults(const char text[], PetscInt n, PetscScalar ou
     out[k++] = (PetscScalar)v;
     p        = stop;
   }
-  if (k != n) snprintf(why, len, "the last line of stdout is not %" PetscInt_FMT " numbers: \"%.60s\"", n, line);
+  if (k != n) snprintf(why, len, "the last line of stdout is not %" PetscInt_FMT " numbers: \"%.*s\"", n, (int)PetscMin(text + end - line, 60), line);
   else why[0] = 0;
   PetscFunctionReturn(0);
 }
