@@ -143,6 +143,11 @@ def part_bad():
         f["x"], f["y"] = np.arange(3), np.arange(2)
     one_line_error(["--command", "echo {x}", "--params", "ragged.h5", "-o", "a.h5"], "the column y has 2 rows, the others 3")
     one_line_error(["--command", "echo {x", "--params", "params.csv", "-o", "a.h5"], "is not closed")
+    os.makedirs("sub")
+    open("pwd.txt", "w").write("pwd\n")
+    run(["pwd.txt", "-o", "pwd.h5", "--workdir", "sub", "-q"], 2)
+    assert h5py.File("pwd.h5", "r")["records"]["stdout"][0] == (os.path.realpath("sub") + "\n").encode()
+    one_line_error(["pwd.txt", "-o", "a.h5", "--workdir", "nosuchdir"], "--workdir nosuchdir: No such file or directory")
     one_line_error(["--command", "echo {x}", "-o", "a.h5"], "--command needs --params")
     one_line_error(["tasks.txt", "-o", "done.h5"], "done.h5 exists", files=["done.h5"])
     one_line_error(["tasks.txt"], "-o FILE.h5 is required")
@@ -239,6 +244,8 @@ def part_resume():
     status, _, rec = records("run.h5")
     done = status == 1
     assert 0 < done.sum() < n, f"the kill must leave a partial file ({done.sum()} done)"
+    st = run(["--status", "run.h5"]).stdout
+    assert f"{n} tasks: {int(done.sum())} done, 0 failed, {n - int(done.sum())} missing" in st and "missing (the first few):" in st and "--resume" in st, st
     before = {k: open(f"ran/{k}").read() for k in range(n) if done[k]}
     starts = rec["start"][done]
     p = run(common + ["-o", "run.h5", "--resume", "--schedule", "cyclic"], 2)
