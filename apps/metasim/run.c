@@ -38,7 +38,7 @@ static PetscErrorCode PrintHelp(void)
                                           "Runs every task as a child process (/bin/sh -c) over the MPI ranks and records it in run.h5.\n"
                                           "TASKS.txt: one shell command per line; '#' comments and blank lines are skipped.\n\n"
                                           "  --command TEMPLATE        a command with {column} of the --params table, {index}, {seed}; {{ is a brace\n"
-                                          "  --params FILE.csv         the table: a header of column names, one row per task\n"
+                                          "  --params FILE            the table, one row per task: CSV with a header of column names, or HDF5 with a dataset per column\n"
                                           "  -o, --output FILE.h5      the results file (required; see docs/format.md)\n"
                                           "  --seed S                  global seed of the per-task seeds {seed} and METASIM_TASK_SEED (default 0)\n"
                                           "  --timeout SECONDS         kill a task's whole process group after SECONDS (default: none)\n"
@@ -84,7 +84,7 @@ static PetscErrorCode ParseResults(const char text[], PetscInt n, PetscScalar ou
     out[k++] = (PetscScalar)v;
     p        = stop;
   }
-  if (k != n) snprintf(why, len, "the last line of stdout is not %" PetscInt_FMT " numbers: \"%.60s\"", n, line);
+  if (k != n) snprintf(why, len, "the last line of stdout is not %" PetscInt_FMT " numbers: \"%.*s\"", n, (int)PetscMin(text + end - line, 60), line);
   else why[0] = 0;
   PetscFunctionReturn(0);
 }

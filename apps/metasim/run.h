@@ -42,7 +42,13 @@ typedef struct {
   char  *out, *err;   /* tails, out: the last line_keep bytes, err: the last keep bytes */
 } MSAppChildResult;
 
+/* This process's environment without the MPI launcher's variables, plus METASIM_TASK_INDEX and
+   METASIM_TASK_SEED as its last two entries (48 bytes each, rewritten per task); free with
+   PetscStrArrayDestroy(). */
 PetscErrorCode MSAppChildEnvironment(PetscInt, uint32_t, char ***);
+/* Runs one attempt of a command under /bin/sh -c with the environment envp and fills res; a
+   command that cannot start is res->spawn_errno, not an error. res->out and res->err must hold
+   line_keep + 1 and keep + 1 bytes. */
 PetscErrorCode MSAppChildRun(const char[], char **, const MSAppChildOptions *, MSAppChildResult *);
 
 /* metasim run --status FILE */

@@ -1,9 +1,11 @@
 /* The task list of metasim run: rank 0 reads the task file, or expands the template over the
-   parameter table, and every rank receives the same commands. */
+   parameter table (a CSV file, or an HDF5 file with one dataset per column), and every rank
+   receives the same commands. */
 #define _POSIX_C_SOURCE 200809L /* getline */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <hdf5.h>
 #include "apputil.h"
 #include "run.h"
 
@@ -189,6 +191,127 @@ static PetscErrorCode ReadCSV(const char file[], Table *tab)
   PetscFunctionReturn(0);
 }
 
+/* The names of the one-dimensional datasets at the root of an HDF5 file. */
+static herr_t H5Column(hid_t loc, const char *name, const H5L_info_t *info, void *ctx)
+{
+  Text      *names = (Text *)ctx;
+  H5O_info_t oinfo;
+
+  (void)info;
+  if (H5Oget_info_by_name(loc, name, &oinfo, H5P_DEFAULT) < 0 || oinfo.type != H5O_TYPE_DATASET) return 0;
+  return TextAppend(names, name, strlen(name) + 1) ? -1 : 0;
+}
+
+/* One column's values as text: integers as integers, reals with 17 digits, strings as they are. */
+static PetscErrorCode H5ColumnText(hid_t file, const char table[], const char name[], PetscInt *n_rows, Text *values)
+{
+  hid_t       dset = H5Dopen2(file, name, H5P_DEFAULT), space, type, mem;
+  hsize_t     dims[1] = {0};
+  H5T_class_t cls;
+  char        number[64];
+
+  PetscFunctionBegin;
+  PetscCheck(dset >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s: cannot open the column %s", table, name);
+  space = H5Dget_space(dset);
+  type  = H5Dget_type(dset);
+  cls   = H5Tget_class(type);
+  PetscCheck(H5Sget_simple_extent_ndims(space) == 1 && H5Sget_simple_extent_dims(space, dims, NULL) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s: the column %s is not one-dimensional", table, name);
+  PetscCheck(*n_rows < 0 || (hsize_t)*n_rows == dims[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s: the column %s has %llu rows, the others %" PetscInt_FMT, table, name, (unsigned long long)dims[0], *n_rows);
+  PetscCheck(cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_STRING, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s: the column %s holds neither numbers nor strings", table, name);
+  *n_rows = (PetscInt)dims[0];
+  if (cls == H5T_STRING && H5Tis_variable_str(type) <= 0) { /* fixed-size strings (numpy's S dtype) */
+    size_t size = H5Tget_size(type);
+    char  *v;
+
+    PetscCall(PetscMalloc1(size * dims[0] + 1, &v));
+    mem = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mem, size);
+    H5Tset_strpad(mem, H5T_STR_NULLPAD);
+    PetscCheck(H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s: cannot read the column %s", table, name);
+    for (hsize_t r = 0; r < dims[0]; r++) {
+      PetscCall(TextAppend(values, v + r * size, strnlen(v + r * size, size)));
+      PetscCall(TextAppend(values, "", 1));
+    }
+    H5Tclose(mem);
+    PetscCall(PetscFree(v));
+  } else if (cls == H5T_STRING) {
+    char **v;
+
+    PetscCall(PetscCalloc1(dims[0] + 1, &v));
+    mem = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mem, H5T_VARIABLE);
+    H5Tset_cset(mem, H5Tget_cset(type));
+    PetscCheck(H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s: cannot read the column %s", table, name);
+    for (hsize_t r = 0; r < dims[0]; r++) PetscCall(TextAppend(values, v[r] ? v[r] : "", strlen(v[r] ? v[r] : "") + 1));
+    (void)H5Dvlen_reclaim(mem, space, H5P_DEFAULT, v);
+    H5Tclose(mem);
+    PetscCall(PetscFree(v));
+  } else {
+    double  *x;
+    int64_t *i;
+
+    PetscCall(PetscMalloc2(dims[0], &x, dims[0], &i));
+    PetscCheck(H5Dread(dset, cls == H5T_INTEGER ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, cls == H5T_INTEGER ? (void *)i : (void *)x) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s: cannot read the column %s", table, name);
+    for (hsize_t r = 0; r < dims[0]; r++) {
+      if (cls == H5T_INTEGER) snprintf(number, sizeof(number), "%" PRId64, i[r]);
+      else snprintf(number, sizeof(number), "%.17g", x[r]);
+      PetscCall(TextAppend(values, number, strlen(number) + 1));
+    }
+    PetscCall(PetscFree2(x, i));
+  }
+  H5Tclose(type);
+  H5Sclose(space);
+  H5Dclose(dset);
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0: an HDF5 table, each one-dimensional dataset at the root a column named by its
+   dataset (h5py: f["x"] = xs), all of one length. */
+static PetscErrorCode ReadH5Table(const char file[], Table *tab)
+{
+  hid_t    h5 = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  Text     names = {NULL, 0, 0}, *columns;
+  PetscInt n_rows = -1;
+
+  PetscFunctionBegin;
+  PetscCheck(h5 >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "parameter table %s: cannot open it as an HDF5 file", file);
+  PetscCheck(H5Literate(h5, H5_INDEX_NAME, H5_ITER_INC, NULL, H5Column, &names) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s: cannot list its datasets", file);
+  PetscCheck(names.len, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s has no datasets at its root (one per column)", file);
+  for (size_t off = 0; off < names.len; off += strlen(names.buf + off) + 1) tab->n_cols++;
+  PetscCall(PetscCalloc1(tab->n_cols, &columns));
+  for (PetscInt c = 0, off = 0; c < tab->n_cols; off += (PetscInt)strlen(names.buf + off) + 1, c++) PetscCall(H5ColumnText(h5, file, names.buf + off, &n_rows, &columns[c]));
+  H5Fclose(h5);
+  PetscCheck(n_rows > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "parameter table %s has no rows", file);
+  tab->n_rows = n_rows;
+  /* the same layout as a CSV: the header, then row after row */
+  PetscCall(PetscMalloc1((size_t)(n_rows + 1) * tab->n_cols, &tab->cells));
+  {
+    size_t  *offs, *pos;
+    PetscInt cell = 0;
+
+    PetscCall(PetscMalloc2((size_t)(n_rows + 1) * tab->n_cols, &offs, tab->n_cols, &pos));
+    for (PetscInt c = 0, off = 0; c < tab->n_cols; off += (PetscInt)strlen(names.buf + off) + 1, c++) {
+      offs[cell++] = tab->text.len;
+      pos[c]       = 0;
+      PetscCall(TextAppend(&tab->text, names.buf + off, strlen(names.buf + off) + 1));
+    }
+    for (PetscInt r = 0; r < n_rows; r++)
+      for (PetscInt c = 0; c < tab->n_cols; c++) {
+        const char *v = columns[c].buf + pos[c];
+
+        offs[cell++] = tab->text.len;
+        PetscCall(TextAppend(&tab->text, v, strlen(v) + 1));
+        pos[c] += strlen(v) + 1;
+      }
+    for (PetscInt k = 0; k < cell; k++) tab->cells[k] = tab->text.buf + offs[k];
+    PetscCall(PetscFree2(offs, pos));
+  }
+  for (PetscInt c = 0; c < tab->n_cols; c++) PetscCall(PetscFree(columns[c].buf));
+  PetscCall(PetscFree(columns));
+  PetscCall(PetscFree(names.buf));
+  PetscFunctionReturn(0);
+}
+
 /* Rank 0: the template with row's values, {index}, {seed}; {{ and }} are literal braces. */
 static PetscErrorCode Expand(const char tmpl[], const char table[], const Table *tab, PetscInt row, uint32_t seed, Text *t)
 {
@@ -222,7 +345,16 @@ static PetscErrorCode Expand(const char tmpl[], const char table[], const Table 
       PetscInt c = 0;
 
       while (c < tab->n_cols && (strlen(tab->cells[c]) != len || strncmp(tab->cells[c], p + 1, len))) c++;
-      PetscCheck(c < tab->n_cols, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "--command names {%.*s}, but %s has no column %.*s (its columns: %s%s; built in: index, seed)", (int)PetscMin(len, 64), p + 1, table, (int)PetscMin(len, 64), p + 1, tab->cells[0], tab->n_cols > 1 ? ", ..." : "");
+      if (c == tab->n_cols) {
+        char columns[256] = "";
+
+        for (PetscInt k = 0; k < tab->n_cols; k++) {
+          size_t used = strlen(columns);
+
+          snprintf(columns + used, sizeof(columns) - used, "%s%s", k ? ", " : "", tab->cells[k]);
+        }
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "--command names {%.*s}, but %s has no column %.*s (its columns: %s; built in: index, seed)", (int)PetscMin(len, 64), p + 1, table, (int)PetscMin(len, 64), p + 1, columns);
+      }
       PetscCall(TextAppend(t, tab->cells[(size_t)(row + 1) * tab->n_cols + c], strlen(tab->cells[(size_t)(row + 1) * tab->n_cols + c])));
     }
     p = close + 1;
@@ -236,7 +368,17 @@ static PetscErrorCode ExpandAll(const char tmpl[], const char table[], uint64_t 
   Table tab = {0, 0, NULL, {NULL, 0, 0}};
 
   PetscFunctionBegin;
-  PetscCall(ReadCSV(table, &tab));
+  {
+    H5E_auto2_t    func;
+    void          *data;
+    PetscErrorCode ierr;
+
+    H5Eget_auto2(H5E_DEFAULT, &func, &data); /* the messages here name what is wrong; HDF5 prints nothing */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    ierr = H5Fis_hdf5(table) > 0 ? ReadH5Table(table, &tab) : ReadCSV(table, &tab);
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    PetscCall(ierr);
+  }
   for (PetscInt r = 0; r < tab.n_rows; r++) {
     uint32_t s;
 
