@@ -1,6 +1,8 @@
 /* MSSIMDCR: solve time per source against grid size, and metasim's overhead against a bare
-   PETSc KSP solve of the same assembled system and right-hand sides in the same run. */
-static const char help[] = "DC resistivity benchmark: MSSimDpred per source against a bare KSPSolve.\n"
+   PETSc KSP solve of the same assembled system and right-hand sides in the same run. The
+   simulation runs on all ranks of the job (mpiexec -n P: one simulation distributed over P
+   ranks, for strong scaling); times are wall-clock between barriers. */
+static const char help[] = "DC resistivity benchmark: MSSimDpred per source against a bare KSPSolve, on all ranks.\n"
                            "  -n <16,24,32,48,64>  cells along x and y (z gets half), one run per value\n"
                            "  -sources <4>         pole sources\n"
                            "  -reps <5>            repetitions after one warm-up, each at a fresh model (medians reported)\n"
@@ -23,7 +25,7 @@ static PetscErrorCode CreateBenchSim(PetscInt n, PetscInt nsrc, MSSim *sim)
     PetscCall(PetscMalloc1(nc[d] + 1, &e[d]));
     for (PetscInt i = 0; i <= nc[d]; i++) e[d][i] = lo + (hi - lo) * (PetscReal)i / (PetscReal)nc[d];
   }
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(PETSC_COMM_WORLD, sim));
   PetscCall(MSSimSetType(*sim, MSSIMDCR));
   PetscCall(MSSimDCRSetGrid(*sim, nc, (const PetscReal *const *)e));
   for (PetscInt d = 0; d < 3; d++) PetscCall(PetscFree(e[d]));
@@ -62,7 +64,7 @@ static PetscErrorCode CreateBareKSP(MSSim sim, KSP *bare)
   PetscCall(KSPGetTolerances(ksp, &rtol, &atol, &dtol, &maxit));
   PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &factor, PCCHOLESKY, PCLU, ""));
   if (factor) PetscCall(PCFactorGetMatSolverType(pc, &stype));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, bare));
+  PetscCall(KSPCreate(PETSC_COMM_WORLD, bare));
   PetscCall(KSPSetOptionsPrefix(*bare, "dcr_"));
   PetscCall(KSPSetType(*bare, ktype));
   PetscCall(KSPGetPC(*bare, &barepc));
@@ -81,6 +83,15 @@ static PetscErrorCode Median(PetscInt n, PetscReal *v, PetscReal *med)
   PetscFunctionReturn(0);
 }
 
+/* The wall-clock time once every rank has got here. */
+static PetscErrorCode SyncedTime(PetscLogDouble *t)
+{
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  PetscCall(PetscTime(t));
+  PetscFunctionReturn(0);
+}
+
 /* One grid size: one warm-up, then reps x (MSSimDpred at a fresh model; bare solves of the same
    A and q_s); the ratio is the median of the per-repetition ratios. */
 static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBool first)
@@ -90,27 +101,31 @@ static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBoo
   PC         pc;
   Vec        m, d, x;
   Mat        A;
-  PetscReal *tms, *tbare, *ratio, med_ms, med_bare, med_ratio, maxdiff = 0.0;
-  PetscInt   n_model;
-  KSPType    ktype;
-  PCType     ptype;
+  PetscReal    *tms, *tbare, *ratio, med_ms, med_bare, med_ratio, maxdiff = 0.0;
+  PetscInt      n_model, lo, hi, its;
+  KSPType       ktype;
+  PCType        ptype;
+  PetscBool     factor;
+  MatSolverType stype = NULL;
+  PetscMPIInt   size;
 
   PetscFunctionBegin;
   PetscCall(CreateBenchSim(n, nsrc, &sim));
   PetscCall(CreateBareKSP(sim, &bare));
   PetscCall(MSSimCreateVecs(sim, &m, &d));
   PetscCall(MSSimGetSizes(sim, &n_model, NULL));
+  PetscCall(VecGetOwnershipRange(m, &lo, &hi));
   PetscCall(PetscMalloc3(reps + 1, &tms, reps + 1, &tbare, reps + 1, &ratio));
   for (PetscInt k = 0; k <= reps; k++) {
     PetscScalar   *mv;
     PetscLogDouble t0, t1, t2;
 
     PetscCall(VecGetArrayWrite(m, &mv));
-    for (PetscInt c = 0; c < n_model; c++) mv[c] = PetscLogReal(0.01) + 0.3 * PetscSinReal(0.37 * (PetscReal)c + (PetscReal)k);
+    for (PetscInt c = lo; c < hi; c++) mv[c - lo] = PetscLogReal(0.01) + 0.3 * PetscSinReal(0.37 * (PetscReal)c + (PetscReal)k);
     PetscCall(VecRestoreArrayWrite(m, &mv));
-    PetscCall(PetscTime(&t0));
+    PetscCall(SyncedTime(&t0));
     PetscCall(MSSimDpred(sim, m, d));
-    PetscCall(PetscTime(&t1));
+    PetscCall(SyncedTime(&t1));
     PetscCall(MSSimDCRGetOperator(sim, &A));
     PetscCall(KSPSetOperators(bare, A, A));
     PetscCall(MatCreateVecs(A, &x, NULL));
@@ -120,7 +135,7 @@ static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBoo
       PetscCall(MSSimDCRGetSourceVector(sim, s, &q));
       PetscCall(KSPSolve(bare, q, x));
     }
-    PetscCall(PetscTime(&t2));
+    PetscCall(SyncedTime(&t2));
     for (PetscInt s = 0; s < nsrc; s++) {
       Vec       q, phi;
       PetscReal diff, norm;
@@ -143,11 +158,15 @@ static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBoo
   PetscCall(Median(reps, ratio + 1, &med_ratio));
   PetscCall(MSSimDCRGetKSP(sim, &ksp));
   PetscCall(KSPGetType(ksp, &ktype));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCGetType(pc, &ptype));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                        "%s    {\"n\": [%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT "], \"cells\": %" PetscInt_FMT ", \"sources\": %" PetscInt_FMT ", \"ksp\": \"%s\", \"pc\": \"%s\", \"metasim_s_per_source\": %.6e, \"bare_ksp_s_per_source\": %.6e, \"ratio\": %.4f, \"overhead_percent\": %.2f, \"max_rel_diff_potential\": %.2e}",
-                        first ? "" : ",\n", n, n, PetscMax(n / 2, 2), n_model, nsrc, ktype, ptype, (double)med_ms, (double)med_bare, (double)med_ratio, (double)(100.0 * (med_ratio - 1.0)), (double)maxdiff));
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &factor, PCCHOLESKY, PCLU, ""));
+  if (factor) PetscCall(PCFactorGetMatSolverType(pc, &stype));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                        "%s    {\"ranks\": %d, \"n\": [%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT "], \"cells\": %" PetscInt_FMT ", \"sources\": %" PetscInt_FMT ", \"ksp\": \"%s\", \"pc\": \"%s\", \"factor_package\": \"%s\", \"iterations\": %" PetscInt_FMT ", \"metasim_s_per_source\": %.6e, \"bare_ksp_s_per_source\": %.6e, \"ratio\": %.4f, \"overhead_percent\": %.2f, \"max_rel_diff_potential\": %.2e}",
+                        first ? "" : ",\n", (int)size, n, n, PetscMax(n / 2, 2), n_model, nsrc, ktype, ptype, stype ? stype : "none", its, (double)med_ms, (double)med_bare, (double)med_ratio, (double)(100.0 * (med_ratio - 1.0)), (double)maxdiff));
   PetscCall(PetscFree3(tms, tbare, ratio));
   PetscCall(VecDestroy(&m));
   PetscCall(VecDestroy(&d));
@@ -167,11 +186,11 @@ int main(int argc, char **argv)
   if (!set) nsizes = 5;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-sources", &nsrc, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));
-  PetscCheck(nsizes > 0 && nsrc > 0 && reps > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "bench_dcr: -n, -sources and -reps must be positive");
-  for (PetscInt i = 0; i < nsizes; i++) PetscCheck(sizes[i] >= 4, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "bench_dcr: -n values must be at least 4, got %" PetscInt_FMT, sizes[i]);
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "{\"benchmark\": \"dcr\", \"reps\": %" PetscInt_FMT ", \"statistic\": \"median\", \"results\": [\n", reps));
+  PetscCheck(nsizes > 0 && nsrc > 0 && reps > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "bench_dcr: -n, -sources and -reps must be positive");
+  for (PetscInt i = 0; i < nsizes; i++) PetscCheck(sizes[i] >= 4, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "bench_dcr: -n values must be at least 4, got %" PetscInt_FMT, sizes[i]);
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"benchmark\": \"dcr\", \"reps\": %" PetscInt_FMT ", \"statistic\": \"median\", \"results\": [\n", reps));
   for (PetscInt i = 0; i < nsizes; i++) PetscCall(RunSize(sizes[i], nsrc, reps, i == 0 ? PETSC_TRUE : PETSC_FALSE));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n]}\n"));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n]}\n"));
   PetscCall(PetscFinalize());
   return 0;
 }

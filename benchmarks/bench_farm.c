@@ -7,16 +7,22 @@
    Efficiency is the total task time over P T (sleeping tasks: it measures the schedule, not how
    many cores the ranks share); bound_seconds is the time of the ideal dynamic schedule: pieces
    handed in order to the first free worker at no cost (P workers, P - 1 with -farm_counter server).
+   With -task_us LIST only those durations are timed (no count series); with -spin cpu a task
+   spins for its duration of its own processor time instead of wall-clock time, so a task whose
+   rank shares a core takes longer, as real work does (the contention benchmark uses it).
    usage: mpiexec -n P bench_farm [-farm_schedule dynamic] [-farm_chunk c] [-farm_counter auto]
-                                  [-work 0.2] [-mixed [-mixed_n 600]] */
+                                  [-work 0.2] [-task_us 50,1000] [-spin wall|cpu] [-mixed [-mixed_n 600]] */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#include <string.h>
 #include <time.h>
 #include <metasim.h>
 #include "benchhelp.h"
 
 static const char usage[] = "MSFarm overhead and parallel efficiency against task duration (JSON lines)\n"
                             "usage: mpiexec -n P bench_farm [-farm_schedule dynamic] [-farm_chunk c] [-farm_counter auto]\n"
-                            "                               [-work 0.2] [-reps r] [-mixed [-mixed_n 600]]\n"
+                            "                               [-work 0.2] [-task_us 50,1000] [-spin wall|cpu] [-mixed [-mixed_n 600]]\n"
+                            "  -task_us: time only these task durations (microseconds), no count series\n"
+                            "  -spin cpu: a task spins for its duration of processor time (default: wall-clock time)\n"
                             "  -mixed: 20 ms tasks with every 100th 1 s, efficiency against the ideal dynamic schedule\n";
 
 #define MIXED_SHORT_S 0.02
@@ -35,12 +41,15 @@ static double Now(void)
   return Clock(CLOCK_MONOTONIC);
 }
 
+/* The clock a task spins on: wall-clock time, or the processor time of the calling thread. */
+static clockid_t spin_clock = CLOCK_MONOTONIC;
+
 /* Busy work for the given microseconds (what a compute-bound task does to a core). */
 static void Spin(double us)
 {
-  double end = Now() + 1e-6 * us;
+  double end = Clock(spin_clock) + 1e-6 * us;
 
-  while (Now() < end) {}
+  while (Clock(spin_clock) < end) {}
 }
 
 static PetscErrorCode SpinTask(MSFarmTask *task, PetscScalar *out, void *ctx)
@@ -115,7 +124,7 @@ static double TimeLoop(PetscInt n, double us, double *cpu)
 static PetscErrorCode Report(const char *kind, MSFarmCounter counter, PetscMPIInt size, double us, PetscInt n, double farm_s, double loop_s, double farm_cpu, double loop_cpu)
 {
   PetscFunctionBegin;
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"%s\", \"impl\": \"MSFarm\", \"counter\": \"%s\", \"ranks\": %d, \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"serial_seconds\": %.6e, \"overhead_us_per_task\": %.4f, \"efficiency\": %.4f, \"cpu_seconds\": %.6e, \"serial_cpu_seconds\": %.6e, \"cpu_overhead_us_per_task\": %.4f}\n", kind, MSFarmCounters[counter], (int)size, us, n, farm_s, loop_s,
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "{\"bench\": \"farm\", \"kind\": \"%s\", \"impl\": \"MSFarm\", \"counter\": \"%s\", \"spin\": \"%s\", \"ranks\": %d, \"task_us\": %.1f, \"n_tasks\": %" PetscInt_FMT ", \"seconds\": %.6e, \"serial_seconds\": %.6e, \"overhead_us_per_task\": %.4f, \"efficiency\": %.4f, \"cpu_seconds\": %.6e, \"serial_cpu_seconds\": %.6e, \"cpu_overhead_us_per_task\": %.4f}\n", kind, MSFarmCounters[counter], spin_clock == CLOCK_MONOTONIC ? "wall" : "cpu", (int)size, us, n, farm_s, loop_s,
                         1e6 * farm_s * size / (double)n - us, 1e-6 * us * (double)n / (size * farm_s), farm_cpu, loop_cpu, 1e6 * (farm_cpu - loop_cpu) / (double)n));
   PetscFunctionReturn(0);
 }
@@ -163,14 +172,16 @@ static PetscErrorCode Mixed(PetscMPIInt size)
 
 int main(int argc, char **argv)
 {
-  const double durations[] = {1, 10, 50, 100, 1000, 10000};
-  const PetscInt counts[]   = {1, 10, 100, 1000, 10000, 100000};
+  PetscReal      durations[16] = {1, 10, 50, 100, 1000, 10000};
+  PetscInt       n_durations   = 6;
+  const PetscInt counts[]      = {1, 10, 100, 1000, 10000, 100000};
   double         ten_us     = 10;
   PetscReal      work       = 0.2; /* seconds of serial work per measurement */
   PetscMPIInt    rank, size;
 
   MSFarmCounter  counter;
-  PetscBool      mixed = PETSC_FALSE;
+  PetscBool      mixed = PETSC_FALSE, only_durations = PETSC_FALSE;
+  char           spin[8] = "wall";
 
   PETSC_MPI_THREAD_REQUIRED = MPI_THREAD_MULTIPLE; /* as the metasim command: the farm's counter thread */
   if (MSBenchWantsHelp(argc, argv, usage)) return 0;
@@ -179,23 +190,30 @@ int main(int argc, char **argv)
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-work", &work, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-mixed", &mixed, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-spin", spin, sizeof(spin), NULL));
+  PetscCheck(!strcmp(spin, "wall") || !strcmp(spin, "cpu"), PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-spin %s: expected wall or cpu", spin);
+  if (!strcmp(spin, "cpu")) spin_clock = CLOCK_THREAD_CPUTIME_ID;
+  n_durations = (PetscInt)(sizeof(durations) / sizeof(durations[0]));
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-task_us", durations, &n_durations, &only_durations));
+  if (!only_durations) n_durations = 6;
+  for (PetscInt d = 0; d < n_durations; d++) PetscCheck(durations[d] > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-task_us: durations must be positive");
   if (mixed) {
     PetscCall(Mixed(size));
     PetscCall(PetscFinalize());
     return 0;
   }
   /* overhead and efficiency against task duration */
-  for (size_t d = 0; d < sizeof(durations) / sizeof(durations[0]); d++) {
+  for (PetscInt d = 0; d < n_durations; d++) {
     PetscInt n = (PetscInt)PetscMax(20 * size, work / (1e-6 * durations[d]));
-    double   farm_s, farm_cpu, loop[2] = {0, 0}, us = durations[d];
+    double   farm_s, farm_cpu, loop[2] = {0, 0}, us = (double)durations[d];
 
     PetscCall(TimeMap(n, SpinTask, &us, &farm_s, &farm_cpu, &counter));
-    if (rank == 0) loop[0] = TimeLoop(n, durations[d], &loop[1]);
+    if (rank == 0) loop[0] = TimeLoop(n, us, &loop[1]);
     PetscCallMPI(MPI_Bcast(loop, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD));
     PetscCall(Report("duration", counter, size, durations[d], n, farm_s, loop[0], farm_cpu, loop[1]));
   }
   /* time against number of tasks for 10 us tasks: where parallel starts to win */
-  for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+  for (size_t c = 0; !only_durations && c < sizeof(counts) / sizeof(counts[0]); c++) {
     double farm_s, farm_cpu, loop[2] = {0, 0};
 
     PetscCall(TimeMap(counts[c], SpinTask, &ten_us, &farm_s, &farm_cpu, &counter));

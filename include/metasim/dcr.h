@@ -6,7 +6,7 @@
 #include <metasim/sim.h>
 
 /* Grids of at most this many cells get a direct solver (Cholesky, MUMPS when available) by
-   default; larger ones get CG preconditioned with GAMG. */
+   default; larger ones, and distributed ones without MUMPS, get CG preconditioned with GAMG. */
 #define MS_DCR_DIRECT_MAX_CELLS 32768
 
 PETSC_EXTERN PetscErrorCode MSSimDCRSetGrid(MSSim, const PetscInt[3], const PetscReal *const[3]);

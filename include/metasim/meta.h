@@ -4,6 +4,7 @@
 
 #include <metasim/sim.h>
 #include <metasim/map.h>
+#include <metasim/sys.h>
 
 /*S
   MSMeta - a meta simulation: pairs (S_i, M_i), i = 0..n-1, every map reading the one global
@@ -74,6 +75,7 @@ PETSC_EXTERN PetscErrorCode MSMetaSetGroupSize(MSMeta, PetscInt);
 PETSC_EXTERN PetscErrorCode MSMetaSetSimulationRanks(MSMeta, PetscInt, const PetscInt[]);
 PETSC_EXTERN PetscErrorCode MSMetaSetGroupsFromCosts(MSMeta, PetscBool);
 PETSC_EXTERN PetscErrorCode MSMetaSetReproducible(MSMeta, PetscBool);
+PETSC_EXTERN PetscErrorCode MSMetaSetWaitMode(MSMeta, MSWaitMode);
 PETSC_EXTERN PetscErrorCode MSMetaSetJtJDiagonalMethod(MSMeta, MSJtJDiagMethod);
 PETSC_EXTERN PetscErrorCode MSMetaSetUp(MSMeta);
 PETSC_EXTERN PetscErrorCode MSMetaView(MSMeta, PetscViewer);

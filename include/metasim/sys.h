@@ -9,6 +9,23 @@ PETSC_EXTERN PetscErrorCode MSFinalizePackage(void);
 PETSC_EXTERN PetscErrorCode MSGetVersion(const char **);
 PETSC_EXTERN PetscErrorCode MSVecCheckFinite(Vec, const char[]);
 
+/*E
+  MSWaitMode - how a rank waits for communication that depends on other ranks' work
+
+$ MS_WAIT_QUIET - poll briefly, then sleep between polls: the core goes to whatever still runs
+$ MS_WAIT_SPIN  - `MPI_Wait()`: the lowest latency on a node where every rank has its own core
+
+  Level: intermediate
+
+.seealso: `MSWait()`, `MSMetaSetWaitMode()`
+E*/
+typedef enum {
+  MS_WAIT_QUIET,
+  MS_WAIT_SPIN
+} MSWaitMode;
+PETSC_EXTERN const char *const MSWaitModes[];
+PETSC_EXTERN PetscErrorCode MSWait(MSWaitMode, MPI_Request *);
+
 /* Class ids, valid after MSInitializePackage() (called by every MS*Create()). */
 PETSC_EXTERN PetscClassId MS_SIM_CLASSID;
 PETSC_EXTERN PetscClassId MS_MAP_CLASSID;

@@ -109,6 +109,7 @@ PetscErrorCode MSMetaSetOptionsPrefix(MSMeta meta, const char prefix[])
 + -meta_kind <stack,sum,repeat>   - the kind
 . -meta_reproducible              - bitwise identical results for any rank count
 . -meta_jtjdiag <compose,exact>   - how the JtJ diagonal is computed
+. -meta_wait <quiet,spin>         - how a rank waits for the others after its local work
 . -meta_group_size <k>            - each simulation on a group of k ranks
 . -meta_simulation_ranks <r0,...> - simulation i on its own group of r_i ranks
 . -meta_group_by_cost             - group sizes from the simulations' costs
@@ -134,6 +135,7 @@ PetscErrorCode MSMetaSetFromOptions(MSMeta meta)
   PetscCall(PetscOptionsBool("-meta_reproducible", "Bitwise identical results for any rank count", "MSMetaSetReproducible", meta->reproducible, &meta->reproducible, NULL));
   PetscCall(PetscOptionsEnum("-meta_jtjdiag", "JtJ diagonal method", "MSMetaSetJtJDiagonalMethod", MSJtJDiagMethods, (PetscEnum)method, (PetscEnum *)&method, NULL));
   meta->jtj_method = method;
+  PetscCall(PetscOptionsEnum("-meta_wait", "How a rank waits for the others after its local work", "MSMetaSetWaitMode", MSWaitModes, (PetscEnum)meta->wait_mode, (PetscEnum *)&meta->wait_mode, NULL));
   PetscCall(PetscOptionsInt("-meta_group_size", "Ranks per group (each simulation on a group)", "MSMetaSetGroupSize", group_size, &group_size, &flg));
   if (flg) PetscCall(MSMetaSetGroupSize(meta, group_size));
   PetscCall(PetscMalloc1(PetscMax(meta->n_sims, 1), &ranks));
@@ -170,6 +172,36 @@ PetscErrorCode MSMetaSetReproducible(MSMeta meta, PetscBool flg)
 {
   PetscFunctionBegin;
   meta->reproducible = flg;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  MSMetaSetWaitMode - how a rank that has finished its own simulations' part of an operation waits
+  for the other ranks
+
+  Logically Collective
+
+  Input Parameters:
++ meta - the meta simulation
+- mode - `MS_WAIT_QUIET` (the default) or `MS_WAIT_SPIN`
+
+  Options Database Key:
+. -meta_wait <quiet,spin> - the mode
+
+  Notes:
+  Every operation ends its local phase with an agreement on failures, where the ranks whose share
+  is done wait for the slowest. A quiet wait (`MSWait()`) sleeps there after 50 us, so on a machine
+  with other load the core goes to the ranks (or programs) still working; spinning gains at most
+  the sleep granularity (up to 200 us) on a dedicated node. docs/meta.md has the measurements.
+
+  Level: intermediate
+
+.seealso: `MSWait()`, `MSWaitMode`
+@*/
+PetscErrorCode MSMetaSetWaitMode(MSMeta meta, MSWaitMode mode)
+{
+  PetscFunctionBegin;
+  meta->wait_mode = mode;
   PetscFunctionReturn(0);
 }
 
@@ -483,7 +515,7 @@ PetscErrorCode MSMetaView(MSMeta meta, PetscViewer viewer)
   PetscCall(MSHeaderView(&meta->hdr, viewer));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   PetscCall(PetscViewerASCIIPrintf(viewer, "simulations %" PetscInt_FMT ", model length %" PetscInt_FMT ", data length %" PetscInt_FMT "\n", meta->n_sims, meta->n_model, meta->n_data));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "reproducible reductions: %s, JtJ diagonal: %s\n", meta->reproducible ? "yes" : "no", MSJtJDiagMethods[meta->jtj_method]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "reproducible reductions: %s, JtJ diagonal: %s, wait: %s\n", meta->reproducible ? "yes" : "no", MSJtJDiagMethods[meta->jtj_method], MSWaitModes[meta->wait_mode]));
   if (meta->hdr.setupcalled) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "partition over %d rank(s) in %d group(s):\n", meta->size, meta->n_groups));
     PetscCall(PetscViewerASCIIPrintf(viewer, "  group   ranks          simulations          count        data        cost   cost/rank\n"));

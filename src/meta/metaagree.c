@@ -8,13 +8,16 @@ PetscErrorCode MSMetaAgree(MSMeta meta, PetscErrorCode lerr, PetscInt sim, const
   struct {
     int index, rank;
   } in, out;
-  int   code = (int)lerr;
-  char  message[256] = "";
+  int         code = (int)lerr;
+  char        message[256] = "";
+  MPI_Request req;
 
   PetscFunctionBegin;
   in.index = lerr ? (int)(sim >= 0 ? sim : PETSC_MAX_INT - 1) : PETSC_MAX_INT;
   in.rank  = meta->rank;
-  PetscCallMPI(MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, meta->hdr.comm));
+  /* the ranks whose local work is done wait here for the slowest: without taking a core from it */
+  PetscCallMPI(MPI_Iallreduce(&in, &out, 1, MPI_2INT, MPI_MINLOC, meta->hdr.comm, &req));
+  PetscCall(MSWait(meta->wait_mode, &req));
   if (out.index == PETSC_MAX_INT) PetscFunctionReturn(0);
   if (meta->rank == out.rank) {
     char *specific = NULL;

@@ -11,6 +11,7 @@ struct _p_MSMeta {
   MSHeader        hdr;
   MSMetaKind      kind;
   PetscBool       reproducible;
+  MSWaitMode      wait_mode; /* how ranks wait for the others after their local work */
   MSJtJDiagMethod jtj_method;
 
   /* construction: either pairs added on every rank, or a factory called by the owner */

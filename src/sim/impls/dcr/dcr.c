@@ -4,13 +4,34 @@
    with G(phi) = d(A(m) phi)/dm. */
 #include "dcrimpl.h"
 
-/* The data rows of source s as a sub-vector of a data vector (restore with VecRestoreSubVector). */
-static PetscErrorCode MSDCRDataRows(MSSim sim, PetscInt s, IS *rows)
+/* loc = the ghosted local form of a model-space vector v given in the MSSimCreateVecs() layout
+   (natural cell order), through the DMDA's global layout. */
+static PetscErrorCode MSDCRModelToLocal(MSSim_DCR *dcr, Vec v, Vec loc)
 {
-  MSSim_DCR *dcr = (MSSim_DCR *)sim->data;
-
   PetscFunctionBegin;
-  PetscCall(ISCreateStride(sim->hdr.comm, dcr->data_start[s + 1] - dcr->data_start[s], dcr->data_start[s], 1, rows));
+  PetscCall(VecScatterBegin(dcr->layout.model_to_da, v, dcr->mda, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(dcr->layout.model_to_da, v, dcr->mda, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(DMGlobalToLocal(dcr->da, dcr->mda, INSERT_VALUES, loc));
+  PetscFunctionReturn(0);
+}
+
+/* v (MSSimCreateVecs() layout) = the DMDA global vector g. */
+static PetscErrorCode MSDCRToModel(MSSim_DCR *dcr, Vec g, Vec v)
+{
+  PetscFunctionBegin;
+  PetscCall(VecScatterBegin(dcr->layout.model_to_da, g, v, INSERT_VALUES, SCATTER_REVERSE));
+  PetscCall(VecScatterEnd(dcr->layout.model_to_da, g, v, INSERT_VALUES, SCATTER_REVERSE));
+  PetscFunctionReturn(0);
+}
+
+/* out (DMDA global) = G(phi_s)^T u for u a DMDA global vector; uses the local work vectors. */
+static PetscErrorCode MSDCRDerivativeTranspose(MSSim_DCR *dcr, PetscInt s, Vec u, Vec out)
+{
+  PetscFunctionBegin;
+  PetscCall(DMGlobalToLocal(dcr->da, dcr->phi[s], INSERT_VALUES, dcr->ploc));
+  PetscCall(DMGlobalToLocal(dcr->da, u, INSERT_VALUES, dcr->xloc));
+  PetscCall(MSDCRFacesDerivativeTranspose(&dcr->faces, dcr->ploc, dcr->xloc, dcr->yloc));
+  PetscCall(DMLocalToGlobal(dcr->da, dcr->yloc, INSERT_VALUES, out));
   PetscFunctionReturn(0);
 }
 
@@ -20,7 +41,10 @@ static PetscErrorCode MSSimFields_DCR(MSSim sim, Vec m)
   MSSim_DCR *dcr = (MSSim_DCR *)sim->data;
 
   PetscFunctionBegin;
-  PetscCall(MSDCRFacesSetConductivity(&dcr->faces, sim->hdr.comm, &dcr->grid, m));
+  PetscCall(MSDCRLayoutCheckModelVec(&dcr->layout, sim->hdr.comm, m, "model"));
+  PetscCall(MSDCRCheckConductivity(sim->hdr.comm, &dcr->grid, m));
+  PetscCall(MSDCRModelToLocal(dcr, m, dcr->xloc));
+  PetscCall(MSDCRFacesSetConductivity(&dcr->faces, dcr->xloc));
   PetscCall(MSDCRFacesAssemble(&dcr->faces, dcr->A));
   PetscCall(KSPSetOperators(dcr->ksp, dcr->A, dcr->A));
   for (PetscInt s = 0; s < dcr->n_sources; s++) PetscCall(MSDCRSolve(sim, s, "forward", dcr->q[s], dcr->phi[s]));
@@ -33,14 +57,11 @@ static PetscErrorCode MSSimDpred_DCR(MSSim sim, Vec m, Vec d)
 
   PetscFunctionBegin;
   for (PetscInt s = 0; s < dcr->n_sources; s++) {
-    IS  rows;
     Vec ds;
 
-    PetscCall(MSDCRDataRows(sim, s, &rows));
-    PetscCall(VecGetSubVector(d, rows, &ds));
+    PetscCall(VecGetSubVector(d, dcr->rows[s], &ds));
     PetscCall(MatMult(dcr->Q[s], dcr->phi[s], ds));
-    PetscCall(VecRestoreSubVector(d, rows, &ds));
-    PetscCall(ISDestroy(&rows));
+    PetscCall(VecRestoreSubVector(d, dcr->rows[s], &ds));
   }
   PetscFunctionReturn(0);
 }
@@ -51,75 +72,86 @@ static PetscErrorCode MSSimJvec_DCR(MSSim sim, Vec m, Vec v, Vec jv)
   MSSim_DCR *dcr = (MSSim_DCR *)sim->data;
 
   PetscFunctionBegin;
+  PetscCall(MSDCRLayoutCheckModelVec(&dcr->layout, sim->hdr.comm, v, "input"));
+  PetscCall(MSDCRModelToLocal(dcr, v, dcr->xloc));
   for (PetscInt s = 0; s < dcr->n_sources; s++) {
-    IS  rows;
     Vec js;
 
-    PetscCall(MSDCRFacesDerivative(&dcr->faces, dcr->phi[s], v, dcr->work));
+    PetscCall(DMGlobalToLocal(dcr->da, dcr->phi[s], INSERT_VALUES, dcr->ploc));
+    PetscCall(MSDCRFacesDerivative(&dcr->faces, dcr->ploc, dcr->xloc, dcr->yloc));
+    PetscCall(DMLocalToGlobal(dcr->da, dcr->yloc, INSERT_VALUES, dcr->work));
     PetscCall(MSDCRSolve(sim, s, "sensitivity", dcr->work, dcr->work2));
-    PetscCall(MSDCRDataRows(sim, s, &rows));
-    PetscCall(VecGetSubVector(jv, rows, &js));
+    PetscCall(VecGetSubVector(jv, dcr->rows[s], &js));
     PetscCall(MatMult(dcr->Q[s], dcr->work2, js));
     PetscCall(VecScale(js, -1.0));
-    PetscCall(VecRestoreSubVector(jv, rows, &js));
-    PetscCall(ISDestroy(&rows));
+    PetscCall(VecRestoreSubVector(jv, dcr->rows[s], &js));
   }
   PetscFunctionReturn(0);
 }
 
-/* One adjoint solve per source (A is symmetric): J^T w = -sum_s G(phi_s)^T A^{-1} Q_s^T w_s. */
+/* One adjoint solve per source (A is symmetric): J^T w = -sum_s G(phi_s)^T A^{-1} Q_s^T w_s,
+   summed in the DMDA's layout. */
 static PetscErrorCode MSSimJtvec_DCR(MSSim sim, Vec m, Vec w, Vec jtw)
 {
   MSSim_DCR *dcr = (MSSim_DCR *)sim->data;
 
   PetscFunctionBegin;
-  PetscCall(VecSet(jtw, 0.0));
+  PetscCall(MSDCRLayoutCheckModelVec(&dcr->layout, sim->hdr.comm, jtw, "output"));
+  PetscCall(VecSet(dcr->mda, 0.0));
   for (PetscInt s = 0; s < dcr->n_sources; s++) {
-    IS  rows;
     Vec ws;
 
-    PetscCall(MSDCRDataRows(sim, s, &rows));
-    PetscCall(VecGetSubVector(w, rows, &ws));
+    PetscCall(VecGetSubVector(w, dcr->rows[s], &ws));
     PetscCall(MatMultTranspose(dcr->Q[s], ws, dcr->work));
-    PetscCall(VecRestoreSubVector(w, rows, &ws));
-    PetscCall(ISDestroy(&rows));
+    PetscCall(VecRestoreSubVector(w, dcr->rows[s], &ws));
     PetscCall(MSDCRSolve(sim, s, "adjoint", dcr->work, dcr->work2));
-    PetscCall(MSDCRFacesDerivativeTranspose(&dcr->faces, dcr->phi[s], dcr->work2, dcr->work));
-    PetscCall(VecAXPY(jtw, -1.0, dcr->work));
+    PetscCall(MSDCRDerivativeTranspose(dcr, s, dcr->work2, dcr->work));
+    PetscCall(VecAXPY(dcr->mda, -1.0, dcr->work));
   }
+  PetscCall(MSDCRToModel(dcr, dcr->mda, jtw));
   PetscFunctionReturn(0);
 }
 
 /* Exact diagonal: row r of J is -(G(phi_s)^T A^{-1} Q_r^T)^T, one adjoint solve per datum
-   (n_data solves, reusing the factorization or preconditioner of the fields). */
+   (n_data solves, reusing the factorization or preconditioner of the fields). Every process
+   takes part in every solve, so each needs every weight. */
 static PetscErrorCode MSSimJtJDiag_DCR(MSSim sim, Vec m, Vec W, Vec diag)
 {
   MSSim_DCR         *dcr = (MSSim_DCR *)sim->data;
   const PetscScalar *w   = NULL;
+  VecScatter         toall = NULL;
+  Vec                Wall  = NULL;
 
   PetscFunctionBegin;
-  PetscCall(VecSet(diag, 0.0));
-  if (W) PetscCall(VecGetArrayRead(W, &w));
-  for (PetscInt s = 0; s < dcr->n_sources; s++) {
-    for (PetscInt r = 0; r < dcr->data_start[s + 1] - dcr->data_start[s]; r++) {
-      const PetscInt    *cols;
-      const PetscScalar *vals;
-      PetscInt           nz;
-      const PetscScalar  wr = w ? w[dcr->data_start[s] + r] : 1.0;
-
-      PetscCall(VecSet(dcr->work, 0.0));
-      PetscCall(MatGetRow(dcr->Q[s], r, &nz, &cols, &vals));
-      PetscCall(VecSetValues(dcr->work, nz, cols, vals, INSERT_VALUES));
-      PetscCall(MatRestoreRow(dcr->Q[s], r, &nz, &cols, &vals));
-      PetscCall(VecAssemblyBegin(dcr->work));
-      PetscCall(VecAssemblyEnd(dcr->work));
-      PetscCall(MSDCRSolve(sim, s, "adjoint", dcr->work, dcr->work2));
-      PetscCall(MSDCRFacesDerivativeTranspose(&dcr->faces, dcr->phi[s], dcr->work2, dcr->work));
-      PetscCall(VecPointwiseMult(dcr->work, dcr->work, dcr->work));
-      PetscCall(VecAXPY(diag, wr * wr, dcr->work));
-    }
+  PetscCall(MSDCRLayoutCheckModelVec(&dcr->layout, sim->hdr.comm, diag, "output"));
+  if (W) {
+    PetscCall(VecScatterCreateToAll(W, &toall, &Wall));
+    PetscCall(VecScatterBegin(toall, W, Wall, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(toall, W, Wall, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecGetArrayRead(Wall, &w));
   }
-  if (W) PetscCall(VecRestoreArrayRead(W, &w));
+  PetscCall(VecSet(dcr->mda, 0.0));
+  for (PetscInt datum = 0; datum < dcr->n_receivers; datum++) {
+    const MSDCRReceiver *rec = &dcr->receivers[dcr->datum_receiver[datum]];
+    const PetscScalar    wr  = w ? w[datum] : 1.0;
+    PetscScalar         *a;
+
+    PetscCall(VecSet(dcr->work, 0.0));
+    PetscCall(VecGetArray(dcr->work, &a));
+    PetscCall(MSDCRLayoutAddStencil(&dcr->layout, &dcr->grid, rec->m, 1.0, a));
+    if (rec->difference) PetscCall(MSDCRLayoutAddStencil(&dcr->layout, &dcr->grid, rec->n, -1.0, a));
+    PetscCall(VecRestoreArray(dcr->work, &a));
+    PetscCall(MSDCRSolve(sim, rec->source, "adjoint", dcr->work, dcr->work2));
+    PetscCall(MSDCRDerivativeTranspose(dcr, rec->source, dcr->work2, dcr->work));
+    PetscCall(VecPointwiseMult(dcr->work, dcr->work, dcr->work));
+    PetscCall(VecAXPY(dcr->mda, wr * wr, dcr->work));
+  }
+  if (W) {
+    PetscCall(VecRestoreArrayRead(Wall, &w));
+    PetscCall(VecDestroy(&Wall));
+    PetscCall(VecScatterDestroy(&toall));
+  }
+  PetscCall(MSDCRToModel(dcr, dcr->mda, diag));
   PetscFunctionReturn(0);
 }
 
@@ -133,6 +165,11 @@ static PetscErrorCode MSDCRReset(MSSim_DCR *dcr)
   PetscCall(MatDestroy(&dcr->A));
   PetscCall(VecDestroy(&dcr->work));
   PetscCall(VecDestroy(&dcr->work2));
+  PetscCall(VecDestroy(&dcr->mda));
+  PetscCall(VecDestroy(&dcr->xloc));
+  PetscCall(VecDestroy(&dcr->ploc));
+  PetscCall(VecDestroy(&dcr->yloc));
+  PetscCall(MSDCRLayoutDestroy(&dcr->layout));
   PetscCall(DMDestroy(&dcr->da));
   PetscFunctionReturn(0);
 }
@@ -145,7 +182,7 @@ static PetscErrorCode MSSimSetUp_DCR(MSSim sim)
   PetscCheck(dcr->grid_set, sim->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSSIMDCR needs its grid: call MSSimDCRSetGrid()");
   PetscCall(MSDCRReset(dcr));
   PetscCall(MSDCRSolverSetUp(sim));
-  PetscCall(MSDCRFacesCreate(&dcr->faces, &dcr->grid));
+  PetscCall(MSDCRFacesCreate(&dcr->faces, &dcr->grid, &dcr->layout, dcr->da));
   PetscCall(MSDCRSurveySetUp(sim));
   PetscFunctionReturn(0);
 }
@@ -268,8 +305,9 @@ PetscErrorCode MSSimDCRGetGrid(MSSim sim, PetscInt n[3], const PetscReal *edges[
   simulation's own prefix), read by `MSSimSetUp()`
 
   Notes:
-  Defaults: Cholesky (MUMPS when available) up to `MS_DCR_DIRECT_MAX_CELLS` cells, else CG with
-  GAMG and a relative tolerance of 1e-10.
+  Defaults: Cholesky up to `MS_DCR_DIRECT_MAX_CELLS` cells (MUMPS when PETSc has it, checked at
+  run time; PETSc's own on one process otherwise), else, and on several processes without MUMPS,
+  CG with GAMG and a relative tolerance of 1e-10.
 
   Level: intermediate
 
@@ -295,7 +333,7 @@ PetscErrorCode MSSimDCRGetKSP(MSSim sim, KSP *ksp)
 . sim - a simulation of type `MSSIMDCR` that has computed fields (any operation at a model)
 
   Output Parameter:
-. A - the symmetric positive definite cell-centred operator
+. A - the symmetric positive definite cell-centred operator (DMDA ordering)
 
   Level: developer
 
@@ -323,7 +361,7 @@ PetscErrorCode MSSimDCRGetOperator(MSSim sim, Mat *A)
 - source - the source index
 
   Output Parameter:
-. q - the source term: the current spread over the cells around the electrodes
+. q - the source term: the current spread over the cells around the electrodes (DMDA ordering)
 
   Level: developer
 
@@ -351,7 +389,7 @@ PetscErrorCode MSSimDCRGetSourceVector(MSSim sim, PetscInt source, Vec *q)
 - source - the source index
 
   Output Parameter:
-. phi - the potential, one value per cell in model order
+. phi - the potential, one value per cell in the DMDA's global ordering (model order on one process)
 
   Level: intermediate
 
@@ -396,7 +434,13 @@ static PetscErrorCode MSSimCost_DCR(MSSim sim, PetscReal *cost)
   Costs per model: one assembly and one solve per source (fields, cached by model state); J v:
   one solve per source; J^T w: one adjoint solve per source; JtJ diagonal: one adjoint solve per
   datum (exact). The operator is assembled once per model and its factorization or
-  preconditioner reused by every solve at that model. Runs on one process.
+  preconditioner reused by every solve at that model.
+
+  Runs on the communicator it was created on: the cells are a DMDA distributed over it, and the
+  model and data vectors are distributed as `MSSimCreateVecs()` makes them (the model in natural
+  cell order; each operation moves it to and from the DMDA's layout). Potentials, right-hand
+  sides and the operator are in the DMDA's global ordering, which is the natural order on one
+  process.
 
 .seealso: `MSSimDCRSetGrid()`, `MSSimDCRAddSource()`, `MSSimDCRAddReceiver()`, `MSSimDCRGetKSP()`
 M*/

@@ -33,18 +33,38 @@ typedef struct {
   PetscBool difference;
 } MSDCRReceiver;
 
-/* The faces of the finite-volume operator. Interior face f joins cells lo[f] < hi[f]; its
-   conductance T = area / (dlo / sigma_lo + dhi / sigma_hi) (harmonic, exact for layers).
-   Boundary face b of cell bcell[b] carries the mixed condition d phi / dn + alpha phi = 0 as a
-   conductance sigma * bgeom[b]; the top face (the surface) is insulating. */
+/* How the DMDA distributes the cells: along axis d, process block p holds cells
+   [start[d][p], start[d][p + 1]); the block of rank r = p0 + procs[0] (p1 + procs[1] p2) starts at
+   DMDA (PETSc) global index offset[r], its cells in natural order within the block. This process
+   owns the box xs + [0, xm) (DMDA global indices [rstart, rend)) and sees the ghosted box
+   gs + [0, gm), the layout of the DMDA's local vectors. The model (natural cell order) is
+   distributed as MSSimCreateVecs() makes it: entries [mstart, mend) here. */
 typedef struct {
-  PetscInt   n_faces, n_bfaces;
-  PetscInt  *lo, *hi;
-  PetscReal *area, *dlo, *dhi;
-  PetscReal *T, *dTlo, *dThi; /* at the current model; dT/d(log sigma) of each side */
-  PetscInt  *bcell;
-  PetscReal *bgeom;
-  PetscReal *bT; /* boundary conductance, also its derivative w.r.t. the cell's log sigma */
+  PetscInt   n[3], procs[3];
+  PetscInt  *start[3], *offset; /* offset has one entry per process and a last one, the total */
+  PetscInt   xs[3], xm[3], gs[3], gm[3];
+  PetscInt   rstart, rend, mstart, mend;
+  VecScatter model_to_da; /* model (natural order) -> DMDA global vector */
+} MSDCRLayout;
+
+/* The faces this process needs, in the ghosted local numbering of the DMDA: the faces of its own
+   cells (a face to a neighbouring process's cell is computed on both sides, identically). Face f
+   joins cells lo[f] < hi[f] (DMDA global indices glo[f], ghi[f], for the assembly); owned[f] says
+   which of them this process owns (MS_DCR_OWN_LO, MS_DCR_OWN_HI). Its conductance T = area / (dlo / sigma_lo + dhi / sigma_hi) (harmonic, exact
+   for layers). Boundary face b of the owned cell bcell[b] carries the mixed condition
+   d phi / dn + alpha phi = 0 as a conductance sigma * bgeom[b]; the top face (the surface) is
+   insulating. */
+#define MS_DCR_OWN_LO 1
+#define MS_DCR_OWN_HI 2
+typedef struct {
+  PetscInt       n_faces, n_bfaces;
+  PetscInt      *lo, *hi, *glo, *ghi;
+  unsigned char *owned;
+  PetscReal     *area, *dlo, *dhi;
+  PetscReal     *T, *dTlo, *dThi; /* at the current model; dT/d(log sigma) of each side */
+  PetscInt      *bcell, *gbcell;
+  PetscReal     *bgeom;
+  PetscReal     *bT; /* boundary conductance, also its derivative w.r.t. the cell's log sigma */
 } MSDCRFaces;
 
 typedef struct {
@@ -54,15 +74,19 @@ typedef struct {
   PetscInt       n_sources, max_sources;
   MSDCRReceiver *receivers;
   PetscInt       n_receivers, max_receivers;
-  PetscInt      *data_start; /* data of source s: [data_start[s], data_start[s + 1]) */
+  PetscInt      *data_start;     /* data of source s: [data_start[s], data_start[s + 1]) */
+  PetscInt      *datum_receiver; /* the receiver of each datum */
+  IS            *rows;           /* per source: the data rows of its receivers owned here */
   Mat           *Q;          /* per source: receivers x cells interpolation (differences) */
   Vec           *q;          /* per source: the right-hand side, current spread over cells */
   Vec           *phi;        /* per source: the potential at the cached model */
+  MSDCRLayout    layout;
   MSDCRFaces     faces;
   DM             da;
   Mat            A;
   KSP            ksp;
-  Vec            work, work2;
+  Vec            work, work2, mda;   /* DMDA global vectors */
+  Vec            ploc, xloc, yloc;   /* DMDA local (ghosted) vectors */
 } MSSim_DCR;
 
 /* dcrgrid.c */
@@ -72,10 +96,18 @@ PETSC_INTERN PetscErrorCode MSDCRGridNumCells(const MSDCRGrid *, PetscInt *);
 PETSC_INTERN PetscErrorCode MSDCRGridCheckPoint(const MSDCRGrid *, MPI_Comm, const PetscReal[3], const char[]);
 PETSC_INTERN PetscErrorCode MSDCRGridStencil(const MSDCRGrid *, const PetscReal[3], MSDCRStencil *);
 
+/* dcrlayout.c */
+PETSC_INTERN PetscErrorCode MSDCRLayoutCreate(MSDCRLayout *, DM, PetscInt);
+PETSC_INTERN PetscErrorCode MSDCRLayoutDestroy(MSDCRLayout *);
+PETSC_INTERN PetscErrorCode MSDCRLayoutGlobalIndex(const MSDCRLayout *, PetscInt, PetscInt *);
+PETSC_INTERN PetscErrorCode MSDCRLayoutCheckModelVec(const MSDCRLayout *, MPI_Comm, Vec, const char[]);
+PETSC_INTERN PetscErrorCode MSDCRLayoutAddStencil(const MSDCRLayout *, const MSDCRGrid *, const PetscReal[3], PetscReal, PetscScalar *);
+
 /* dcroperator.c */
-PETSC_INTERN PetscErrorCode MSDCRFacesCreate(MSDCRFaces *, const MSDCRGrid *);
+PETSC_INTERN PetscErrorCode MSDCRFacesCreate(MSDCRFaces *, const MSDCRGrid *, const MSDCRLayout *, DM);
 PETSC_INTERN PetscErrorCode MSDCRFacesDestroy(MSDCRFaces *);
-PETSC_INTERN PetscErrorCode MSDCRFacesSetConductivity(MSDCRFaces *, MPI_Comm, const MSDCRGrid *, Vec);
+PETSC_INTERN PetscErrorCode MSDCRCheckConductivity(MPI_Comm, const MSDCRGrid *, Vec);
+PETSC_INTERN PetscErrorCode MSDCRFacesSetConductivity(MSDCRFaces *, Vec);
 PETSC_INTERN PetscErrorCode MSDCRFacesAssemble(const MSDCRFaces *, Mat);
 PETSC_INTERN PetscErrorCode MSDCRFacesDerivative(const MSDCRFaces *, Vec, Vec, Vec);
 PETSC_INTERN PetscErrorCode MSDCRFacesDerivativeTranspose(const MSDCRFaces *, Vec, Vec, Vec);

@@ -128,36 +128,46 @@ PetscErrorCode MSSimDCRGetNumSources(MSSim sim, PetscInt *n)
   PetscFunctionReturn(0);
 }
 
-/* v += scale * (interpolation weights at p). */
-static PetscErrorCode MSDCRAddStencil(const MSDCRGrid *grid, const PetscReal p[3], PetscReal scale, Vec v)
+/* Row `row` of Q += scale * (interpolation weights at p), in the DMDA's column numbering. */
+static PetscErrorCode MSDCRAddStencilRow(const MSSim_DCR *dcr, const PetscReal p[3], PetscReal scale, PetscInt row, Mat Q)
 {
   MSDCRStencil st;
-
-  PetscFunctionBegin;
-  PetscCall(MSDCRGridStencil(grid, p, &st));
-  for (PetscInt k = 0; k < st.count; k++) PetscCall(VecSetValue(v, st.cell[k], scale * st.weight[k], ADD_VALUES));
-  PetscFunctionReturn(0);
-}
-
-/* Row `row` of Q += scale * (interpolation weights at p). */
-static PetscErrorCode MSDCRAddStencilRow(const MSDCRGrid *grid, const PetscReal p[3], PetscReal scale, PetscInt row, Mat Q)
-{
-  MSDCRStencil st;
+  PetscInt     cols[8];
   PetscScalar  w[8];
 
   PetscFunctionBegin;
-  PetscCall(MSDCRGridStencil(grid, p, &st));
-  for (PetscInt k = 0; k < st.count; k++) w[k] = scale * st.weight[k];
-  PetscCall(MatSetValues(Q, 1, &row, st.count, st.cell, w, ADD_VALUES));
+  PetscCall(MSDCRGridStencil(&dcr->grid, p, &st));
+  for (PetscInt k = 0; k < st.count; k++) {
+    PetscCall(MSDCRLayoutGlobalIndex(&dcr->layout, st.cell[k], &cols[k]));
+    w[k] = scale * st.weight[k];
+  }
+  PetscCall(MatSetValues(Q, 1, &row, st.count, cols, w, ADD_VALUES));
   PetscFunctionReturn(0);
 }
 
-/* Builds, per source, its data range, right-hand side q_s, receiver matrix Q_s and potential
-   storage; sets the simulation's sizes. Needs the DMDA (for the vector layout). */
+/* The right-hand side of a source: its current spread over the cells around its electrodes, each
+   process setting the cells it owns. */
+static PetscErrorCode MSDCRSourceVector(const MSSim_DCR *dcr, const MSDCRSource *src, Vec q)
+{
+  PetscScalar *a;
+
+  PetscFunctionBegin;
+  PetscCall(VecSet(q, 0.0));
+  PetscCall(VecGetArray(q, &a));
+  PetscCall(MSDCRLayoutAddStencil(&dcr->layout, &dcr->grid, src->a, src->current, a));
+  if (src->dipole) PetscCall(MSDCRLayoutAddStencil(&dcr->layout, &dcr->grid, src->b, -src->current, a));
+  PetscCall(VecRestoreArray(q, &a));
+  PetscFunctionReturn(0);
+}
+
+/* Builds, per source, its data range, right-hand side q_s, receiver matrix Q_s (rows: its data
+   owned here in the MSSimCreateVecs() layout of the data; columns: the DMDA's) and potential
+   storage; maps each datum to its receiver; sets the simulation's sizes. Needs the DMDA. */
 PetscErrorCode MSDCRSurveySetUp(MSSim sim)
 {
-  MSSim_DCR *dcr = (MSSim_DCR *)sim->data;
-  PetscInt   ncells, *row;
+  MSSim_DCR  *dcr = (MSSim_DCR *)sim->data;
+  PetscLayout data;
+  PetscInt    ncells, dlo, dhi, *row;
 
   PetscFunctionBegin;
   PetscCheck(dcr->n_sources > 0, sim->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSSIMDCR has no sources: call MSSimDCRAddSource()");
@@ -168,26 +178,33 @@ PetscErrorCode MSDCRSurveySetUp(MSSim sim)
     PetscCheck(dcr->data_start[s + 1] > 0, sim->hdr.comm, PETSC_ERR_ARG_WRONGSTATE, "MSSIMDCR: source %" PetscInt_FMT " has no receivers: call MSSimDCRAddReceiver()", s);
     dcr->data_start[s + 1] += dcr->data_start[s];
   }
-  PetscCall(PetscCalloc3(dcr->n_sources, &dcr->Q, dcr->n_sources, &dcr->q, dcr->n_sources, &dcr->phi));
+  PetscCall(PetscLayoutCreateFromSizes(sim->hdr.comm, PETSC_DECIDE, dcr->n_receivers, 1, &data));
+  PetscCall(PetscLayoutGetRange(data, &dlo, &dhi));
+  PetscCall(PetscLayoutDestroy(&data));
+  PetscCall(PetscCalloc4(dcr->n_sources, &dcr->Q, dcr->n_sources, &dcr->q, dcr->n_sources, &dcr->phi, dcr->n_sources, &dcr->rows));
+  PetscCall(PetscMalloc1(dcr->n_receivers, &dcr->datum_receiver));
   for (PetscInt s = 0; s < dcr->n_sources; s++) {
-    const MSDCRSource *src = &dcr->sources[s];
+    const PetscInt first = PetscMax(dlo, dcr->data_start[s]), nlocal = PetscMax(0, PetscMin(dhi, dcr->data_start[s + 1]) - first);
 
     PetscCall(DMCreateGlobalVector(dcr->da, &dcr->q[s]));
     PetscCall(VecDuplicate(dcr->q[s], &dcr->phi[s]));
-    PetscCall(VecSet(dcr->q[s], 0.0));
-    PetscCall(MSDCRAddStencil(&dcr->grid, src->a, src->current, dcr->q[s]));
-    if (src->dipole) PetscCall(MSDCRAddStencil(&dcr->grid, src->b, -src->current, dcr->q[s]));
-    PetscCall(VecAssemblyBegin(dcr->q[s]));
-    PetscCall(VecAssemblyEnd(dcr->q[s]));
-    PetscCall(MatCreateSeqAIJ(sim->hdr.comm, dcr->data_start[s + 1] - dcr->data_start[s], ncells, 16, NULL, &dcr->Q[s]));
+    PetscCall(MSDCRSourceVector(dcr, &dcr->sources[s], dcr->q[s]));
+    /* an empty local part still starts inside the owned range, so the rows stay contiguous here */
+    PetscCall(ISCreateStride(sim->hdr.comm, nlocal, nlocal ? first : dlo, 1, &dcr->rows[s]));
+    PetscCall(MatCreateAIJ(sim->hdr.comm, nlocal, dcr->layout.rend - dcr->layout.rstart, PETSC_DETERMINE, ncells, 16, NULL, 16, NULL, &dcr->Q[s]));
+    PetscCall(MatSetOption(dcr->Q[s], MAT_NO_OFF_PROC_ENTRIES, PETSC_TRUE));
   }
   PetscCall(PetscCalloc1(dcr->n_sources, &row));
   for (PetscInt r = 0; r < dcr->n_receivers; r++) {
-    const MSDCRReceiver *rec = &dcr->receivers[r];
-    Mat                  Q   = dcr->Q[rec->source];
+    const MSDCRReceiver *rec   = &dcr->receivers[r];
+    const PetscInt       datum = dcr->data_start[rec->source] + row[rec->source];
+    Mat                  Q     = dcr->Q[rec->source];
 
-    PetscCall(MSDCRAddStencilRow(&dcr->grid, rec->m, 1.0, row[rec->source], Q));
-    if (rec->difference) PetscCall(MSDCRAddStencilRow(&dcr->grid, rec->n, -1.0, row[rec->source], Q));
+    dcr->datum_receiver[datum] = r;
+    if (datum >= dlo && datum < dhi) {
+      PetscCall(MSDCRAddStencilRow(dcr, rec->m, 1.0, row[rec->source], Q));
+      if (rec->difference) PetscCall(MSDCRAddStencilRow(dcr, rec->n, -1.0, row[rec->source], Q));
+    }
     row[rec->source]++;
   }
   PetscCall(PetscFree(row));
@@ -208,9 +225,11 @@ PetscErrorCode MSDCRSurveyReset(MSSim_DCR *dcr)
       PetscCall(MatDestroy(&dcr->Q[s]));
       PetscCall(VecDestroy(&dcr->q[s]));
       PetscCall(VecDestroy(&dcr->phi[s]));
+      PetscCall(ISDestroy(&dcr->rows[s]));
     }
   }
-  PetscCall(PetscFree3(dcr->Q, dcr->q, dcr->phi));
+  PetscCall(PetscFree4(dcr->Q, dcr->q, dcr->phi, dcr->rows));
   PetscCall(PetscFree(dcr->data_start));
+  PetscCall(PetscFree(dcr->datum_receiver));
   PetscFunctionReturn(0);
 }
