@@ -1,6 +1,7 @@
 /* MSSIMDCR tiled through MSMeta: a survey split into tiles, each simulated on its own coarser
    local grid with a tile map from the global model, against one simulation on the global grid;
-   rank-count independence, adjoint and Taylor tests of the composition, collective KSP failure. */
+   rank-count independence, adjoint and Taylor tests of the composition, collective KSP failure;
+   the tiles on groups of ranks, each tile's grid distributed over its group. */
 #include <math.h>
 #include "mstest.h"
 #include "dcr_grids.h"
@@ -87,13 +88,24 @@ static PetscErrorCode FillBlockModel(Vec m)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode CreateTiledMeta(MSMeta *meta)
+/* The first n tiles; on groups of group_size ranks, or one group of ranks[t] ranks per tile
+   (neither: one rank per tile). */
+static PetscErrorCode CreateTilesOnGroups(PetscInt n, PetscInt group_size, const PetscInt ranks[], MSMeta *meta)
 {
   PetscFunctionBegin;
   PetscCall(MSMetaCreate(PETSC_COMM_WORLD, meta));
   PetscCall(MSMetaSetKind(*meta, MS_META_STACK));
-  PetscCall(MSMetaSetFactory(*meta, N_TILES, TileFactory, NULL));
+  PetscCall(MSMetaSetFactory(*meta, n, TileFactory, NULL));
+  if (group_size) PetscCall(MSMetaSetGroupSize(*meta, group_size));
+  if (ranks) PetscCall(MSMetaSetSimulationRanks(*meta, n, ranks));
   PetscCall(MSMetaSetUp(*meta));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CreateTiledMeta(MSMeta *meta)
+{
+  PetscFunctionBegin;
+  PetscCall(CreateTilesOnGroups(N_TILES, 0, NULL, meta));
   PetscFunctionReturn(0);
 }
 
@@ -234,6 +246,108 @@ START_TEST(tile_solver_failure_is_collective)
 }
 END_TEST
 
+/* dpred and Jtvec of the tiles on groups of ranks (each tile's DMDA distributed over its group)
+   against one rank per tile: groups of every size that divides the rank count (2 x 2 at four
+   ranks), and (size-1) + 1 on the first two tiles (3 + 1 at four ranks, 2 + 1 at three). The
+   solvers differ with the layout (direct on one rank, MUMPS or CG + GAMG with rtol 1e-10 on
+   several), so the results agree to the solver's tolerance. */
+static void check_tiles_on_groups(PetscInt n, PetscInt group_size, const PetscInt ranks[])
+{
+  MSMeta     ref, grouped;
+  Vec        m, d, w, g;
+  PetscReal *a[2], *b[2];
+  PetscInt   n_data, n_model;
+
+  MSCK(CreateTilesOnGroups(n, 0, NULL, &ref));
+  MSCK(CreateTilesOnGroups(n, group_size, ranks, &grouped));
+  MSCK(MSMetaGetSizes(ref, NULL, &n_model, &n_data));
+  for (int which = 0; which < 2; which++) {
+    MSMeta     meta = which ? grouped : ref;
+    PetscReal **out = which ? b : a;
+
+    MSCK(MSMetaCreateVecs(meta, &m, &d));
+    MSCK(VecDuplicate(d, &w));
+    MSCK(VecDuplicate(m, &g));
+    MSCK(FillBlockModel(m));
+    MSCK(ms_test_vec_fill(w, 5));
+    MSCK(MSMetaDpred(meta, m, d));
+    MSCK(mp_gather(d, &out[0]));
+    MSCK(MSMetaJtvec(meta, m, w, g));
+    MSCK(mp_gather(g, &out[1]));
+    MSCK(VecDestroy(&m));
+    MSCK(VecDestroy(&d));
+    MSCK(VecDestroy(&w));
+    MSCK(VecDestroy(&g));
+  }
+  for (int r = 0; r < 2; r++) {
+    PetscInt  len = r ? n_model : n_data;
+    PetscReal diff = 0, scale = 0;
+
+    for (PetscInt i = 0; i < len; i++) {
+      diff  = PetscMax(diff, PetscAbsReal(a[r][i] - b[r][i]));
+      scale = PetscMax(scale, PetscAbsReal(a[r][i]));
+    }
+    ck_assert_msg(diff <= 1e-7 * scale, "%s of %" PetscInt_FMT " tiles on groups (size %" PetscInt_FMT ") differs from one rank per tile by %.3e relative", r ? "Jtvec" : "dpred", n, group_size, (double)(diff / scale));
+    MSCK(PetscFree(a[r]));
+    MSCK(PetscFree(b[r]));
+  }
+  MSCK(MSMetaDestroy(&ref));
+  MSCK(MSMetaDestroy(&grouped));
+}
+
+START_TEST(tiles_on_groups_match_one_rank)
+{
+  for (PetscInt k = 2; k <= ms_test_size; k++)
+    if (ms_test_size % k == 0) check_tiles_on_groups(N_TILES, k, NULL);
+  if (ms_test_size > 1) {
+    const PetscInt uneven[2] = {ms_test_size - 1, 1};
+
+    check_tiles_on_groups(2, 0, uneven);
+  }
+}
+END_TEST
+
+/* On groups: adjoint and Taylor tests of the tiles' composition, and a tile whose solver cannot
+   converge fails every rank with PETSC_ERR_NOT_CONVERGED, at every layout. */
+START_TEST(tiles_on_groups_adjoint_taylor_failure)
+{
+  for (PetscInt k = 2; k <= ms_test_size; k++) {
+    const PetscInt uneven[2] = {ms_test_size - 1, 1};
+    const PetscInt n = ms_test_size % k == 0 ? N_TILES : 2;
+    MSMeta          meta;
+    Vec             m, d;
+    MSAdjointReport adj;
+    MSTaylorReport  tay;
+
+    if (ms_test_size % k && k != ms_test_size - 1) continue;
+    MSCK(CreateTilesOnGroups(n, ms_test_size % k == 0 ? k : 0, ms_test_size % k == 0 ? NULL : uneven, &meta));
+    MSCK(MSMetaCreateVecs(meta, &m, &d));
+    MSCK(FillBlockModel(m));
+    MSCK(MSMetaCheckAdjoint(meta, m, NULL, &adj));
+    ck_assert_msg(adj.passed, "adjoint test of the tiles on groups: %g", (double)adj.rel_error);
+    MSCK(MSMetaCheckTaylor(meta, m, NULL, &tay));
+    ck_assert_msg(tay.passed && !tay.linear && tay.order > 1.8, "Taylor test of the tiles on groups: order %g", (double)tay.order);
+    MSCK(VecDestroy(&m));
+    MSCK(VecDestroy(&d));
+    MSCK(MSMetaDestroy(&meta));
+
+    MSCK(PetscOptionsSetValue(NULL, "-tile0_dcr_ksp_type", "cg"));
+    MSCK(PetscOptionsSetValue(NULL, "-tile0_dcr_pc_type", "none"));
+    MSCK(PetscOptionsSetValue(NULL, "-tile0_dcr_ksp_max_it", "2"));
+    MSCK(CreateTilesOnGroups(n, ms_test_size % k == 0 ? k : 0, ms_test_size % k == 0 ? NULL : uneven, &meta));
+    MSCK(PetscOptionsClearValue(NULL, "-tile0_dcr_ksp_type"));
+    MSCK(PetscOptionsClearValue(NULL, "-tile0_dcr_pc_type"));
+    MSCK(PetscOptionsClearValue(NULL, "-tile0_dcr_ksp_max_it"));
+    MSCK(MSMetaCreateVecs(meta, &m, &d));
+    MSCK(FillBlockModel(m));
+    MSCK_FAILS(MSMetaDpred(meta, m, d), PETSC_ERR_NOT_CONVERGED);
+    MSCK(VecDestroy(&m));
+    MSCK(VecDestroy(&d));
+    MSCK(MSMetaDestroy(&meta));
+  }
+}
+END_TEST
+
 Suite *ms_test_suite(void)
 {
   Suite *s  = suite_create("dcr_tiled");
@@ -243,6 +357,8 @@ Suite *ms_test_suite(void)
   tcase_add_test(tc, tiled_matches_global_grid);
   tcase_add_test(tc, tiled_adjoint_and_taylor);
   tcase_add_test(tc, tile_solver_failure_is_collective);
+  tcase_add_test(tc, tiles_on_groups_match_one_rank);
+  tcase_add_test(tc, tiles_on_groups_adjoint_taylor_failure);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -5,7 +5,7 @@
 #include "apputil.h"
 
 static const char MSAppDemoHelp[] =
-  "usage: mpiexec -n N metasim demo [-o OUT] [--force] [--tiles T] [--write-problem FILE]\n\n"
+  "usage: mpiexec -n N metasim demo [-o OUT] [--force] [--tiles T] [--write-problem FILE] [--dcr N]\n\n"
   "Builds T tiles (default 16): tile t is a linear simulation d_t = G_t exp(m[window_t]) of a\n"
   "positive property whose log is the global model m (map: projection, then exp), G_t a dense\n"
   "150 x 200 smoothing kernel, window_t = [100 t, 100 t + 200) of one global model of 100 (T + 1)\n"
@@ -15,6 +15,10 @@ static const char MSAppDemoHelp[] =
   "checks, and writes the results to OUT (default metasim-demo.h5; docs/format.md); an existing\n"
   "OUT or FILE is refused unless --force.\n"
   "--write-problem FILE also writes the problem itself, for `metasim eval FILE`.\n"
+  "--dcr N: tile t is instead a DC resistivity simulation (MSSIMDCR) on an N x N x N/2 grid\n"
+  "(two pole sources, four dipole receivers each) of the log-conductivity window\n"
+  "[t C/2, t C/2 + C), C = N^3/2 cells. With -meta_group_size K each tile runs on a group of K\n"
+  "ranks, its grid distributed over them (-meta_simulation_ranks, -meta_group_by_cost too).\n"
   "PETSc options pass through: -log_view, -meta_view, -meta_jtjdiag exact, ...\n";
 
 #define DEMO_STEP   100 /* window offset between tiles */
@@ -23,6 +27,8 @@ static const char MSAppDemoHelp[] =
 
 typedef struct {
   PetscInt n_tiles, n_model;
+  PetscInt dcr_n;        /* dcr tiles of dcr_n x dcr_n x dcr_n/2 cells, or 0: linear tiles */
+  PetscInt width, step;  /* model cells per tile, window offset between tiles */
 } DemoProblem;
 
 /* G_t[r][c] = (1 + t / T) exp(-((x_r - c) / 6)^2), x_r spread over the window. */
@@ -47,29 +53,69 @@ static PetscErrorCode DemoCreateG(MPI_Comm comm, const DemoProblem *p, PetscInt 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode DemoWindow(PetscInt t, PetscInt idx[DEMO_WIDTH])
+static PetscErrorCode DemoWindow(const DemoProblem *p, PetscInt t, PetscInt idx[])
 {
   PetscFunctionBegin;
-  for (PetscInt k = 0; k < DEMO_WIDTH; k++) idx[k] = t * DEMO_STEP + k;
+  for (PetscInt k = 0; k < p->width; k++) idx[k] = t * p->step + k;
   PetscFunctionReturn(0);
 }
 
-/* MSMeta's factory: called only on the rank that owns tile t. */
+/* A dcr tile on comm: N x N x N/2 cells on [0,1]^2 x [-0.5,0], two pole sources, four dipole
+   receivers each; KSP and PC from -dcr_ options. */
+static PetscErrorCode DemoCreateDCR(MPI_Comm comm, const DemoProblem *p, MSSim *sim)
+{
+  const PetscInt nc[3] = {p->dcr_n, p->dcr_n, PetscMax(p->dcr_n / 2, 2)};
+  PetscReal     *e[3];
+
+  PetscFunctionBegin;
+  for (PetscInt d = 0; d < 3; d++) {
+    PetscCall(PetscMalloc1(nc[d] + 1, &e[d]));
+    for (PetscInt i = 0; i <= nc[d]; i++) e[d][i] = d == 2 ? -0.5 + 0.5 * (PetscReal)i / nc[d] : (PetscReal)i / nc[d];
+  }
+  PetscCall(MSSimCreate(comm, sim));
+  PetscCall(MSSimSetType(*sim, MSSIMDCR));
+  PetscCall(MSSimDCRSetGrid(*sim, nc, (const PetscReal *const *)e));
+  for (PetscInt d = 0; d < 3; d++) PetscCall(PetscFree(e[d]));
+  for (PetscInt s = 0; s < 2; s++) {
+    const PetscReal a[3] = {0.3 + 0.4 * s, 0.5, 0.0};
+    PetscInt        id;
+
+    PetscCall(MSSimDCRAddSource(*sim, a, NULL, 1.0, &id));
+    for (PetscInt r = 0; r < 4; r++) {
+      const PetscReal m[3] = {0.1 + 0.2 * r, 0.3, 0.0}, n[3] = {0.1 + 0.2 * r, 0.7, 0.0};
+
+      PetscCall(MSSimDCRAddReceiver(*sim, id, m, n));
+    }
+  }
+  PetscCall(MSSimSetFromOptions(*sim));
+  PetscFunctionReturn(0);
+}
+
+/* MSMeta's factory: called only on the ranks that own tile t, with their group's communicator.
+   A dcr tile reads its window of the log-conductivity model; a linear one exp of it. */
 static PetscErrorCode DemoFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *map, void *ctx)
 {
   DemoProblem *p = (DemoProblem *)ctx;
-  PetscInt     idx[DEMO_WIDTH];
+  PetscInt    *idx;
   Mat          G;
   MSMap        chain[2]; /* projection onto the window, then exp */
 
   PetscFunctionBegin;
+  PetscCall(PetscMalloc1(p->width, &idx));
+  PetscCall(DemoWindow(p, t, idx));
+  if (p->dcr_n) {
+    PetscCall(DemoCreateDCR(comm, p, sim));
+    PetscCall(MSMapCreateProjection(PETSC_COMM_SELF, p->n_model, p->width, idx, map));
+    PetscCall(PetscFree(idx));
+    PetscFunctionReturn(0);
+  }
   PetscCall(DemoCreateG(comm, p, t, &G));
   PetscCall(MSSimCreate(comm, sim));
   PetscCall(MSSimSetType(*sim, MSSIMLINEAR));
   PetscCall(MSSimLinearSetOperator(*sim, G));
   PetscCall(MatDestroy(&G));
-  PetscCall(DemoWindow(t, idx));
   PetscCall(MSMapCreateProjection(PETSC_COMM_SELF, p->n_model, DEMO_WIDTH, idx, &chain[0]));
+  PetscCall(PetscFree(idx));
   PetscCall(MSMapCreate(PETSC_COMM_SELF, &chain[1]));
   PetscCall(MSMapSetType(chain[1], MSMAPEXP));
   PetscCall(MSMapSetSizes(chain[1], DEMO_WIDTH, DEMO_WIDTH));
@@ -97,11 +143,13 @@ static PetscErrorCode DemoFill(Vec v, PetscReal offset, PetscReal scale, PetscRe
   PetscFunctionReturn(0);
 }
 
-/* Writes the demo problem with each rank writing the tiles it owns. */
+/* Writes the demo problem (linear tiles) with each group's first rank writing the tiles it owns. */
 static PetscErrorCode DemoWriteProblem(MSMeta meta, const DemoProblem *p, const char file[], Vec m, Vec v, Vec w, Vec std)
 {
   MSProblemWriter writer;
   PetscInt        first, last, idx[DEMO_WIDTH];
+  MPI_Comm        group;
+  PetscMPIInt     grank;
   MSMapSpec       spec[2] = {
     {MSMAPPROJECTION, 0,          DEMO_WIDTH, idx,  NULL, NULL, 0.0, 0, NULL},
     {MSMAPEXP,        DEMO_WIDTH, DEMO_WIDTH, NULL, NULL, NULL, 0.0, 0, NULL}
@@ -110,12 +158,15 @@ static PetscErrorCode DemoWriteProblem(MSMeta meta, const DemoProblem *p, const 
   PetscFunctionBegin;
   spec[0].n_in = p->n_model;
   PetscCall(MSMetaGetOwnershipRange(meta, &first, &last));
+  PetscCall(MSMetaGetGroup(meta, &group, NULL, NULL));
+  PetscCallMPI(MPI_Comm_rank(group, &grank));
+  if (grank > 0) last = first; /* the group's other ranks hold the same tiles */
   PetscCall(MSProblemWriterCreate(PETSC_COMM_WORLD, file, MS_META_STACK, p->n_tiles, p->n_model, &writer));
   for (PetscInt t = first; t < last; t++) {
     Mat G;
 
     PetscCall(DemoCreateG(PETSC_COMM_SELF, p, t, &G));
-    PetscCall(DemoWindow(t, idx));
+    PetscCall(DemoWindow(p, t, idx));
     PetscCall(MSProblemWriterSetSimulation(writer, t, G, 2, spec));
     PetscCall(MatDestroy(&G));
   }
@@ -253,11 +304,19 @@ static PetscErrorCode Demo(int argc, char **argv)
   PetscCall(MSAppHasFlag(argc, argv, "--force", NULL, &force));
   PetscCall(MSAppCheckOverwrite(out, force, "--force to replace it", NULL));
   PetscCall(MSAppCheckOverwrite(problem, force, "--force to replace it", NULL));
-  p.n_model = DEMO_STEP * (p.n_tiles - 1) + DEMO_WIDTH;
+  PetscCall(MSAppGetInt(argc, argv, "--dcr", NULL, 0, 2, 1000, &p.dcr_n));
+  PetscCheck(!(p.dcr_n && problem), PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP, "--write-problem writes the linear demo only, not --dcr");
+  p.width   = p.dcr_n ? p.dcr_n * p.dcr_n * PetscMax(p.dcr_n / 2, 2) : DEMO_WIDTH;
+  p.step    = p.dcr_n ? p.width / 2 : DEMO_STEP;
+  p.n_model = p.step * (p.n_tiles - 1) + p.width;
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim demo: %" PetscInt_FMT " tiles, each a linear simulation (%d data x %d cells) of exp(m) on its\n"
-                                          "window of one global log-model m of %" PetscInt_FMT " cells (windows overlap by half), on %d rank(s)\n\n",
-                        p.n_tiles, DEMO_N_DATA, DEMO_WIDTH, p.n_model, (int)size));
+  if (p.dcr_n) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim demo: %" PetscInt_FMT " tiles, each a DC resistivity simulation (16 data, %" PetscInt_FMT " cells) of its\n"
+                                                       "window of one global log-conductivity model m of %" PetscInt_FMT " cells (windows overlap by half), on %d rank(s)\n\n",
+                                     p.n_tiles, p.width, p.n_model, (int)size));
+  else
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "metasim demo: %" PetscInt_FMT " tiles, each a linear simulation (%d data x %d cells) of exp(m) on its\n"
+                                            "window of one global log-model m of %" PetscInt_FMT " cells (windows overlap by half), on %d rank(s)\n\n",
+                          p.n_tiles, DEMO_N_DATA, DEMO_WIDTH, p.n_model, (int)size));
 
   PetscCall(MSMetaCreate(PETSC_COMM_WORLD, &meta));
   PetscCall(MSMetaSetKind(meta, MS_META_STACK));
@@ -306,6 +365,6 @@ static PetscErrorCode Demo(int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-static const MSAppFlag DemoFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--tiles", NULL, PETSC_TRUE}, {"--write-problem", NULL, PETSC_TRUE}, {"--force", NULL, PETSC_FALSE}, {NULL, NULL, PETSC_FALSE}};
+static const MSAppFlag DemoFlags[] = {{"--help", "-h", PETSC_FALSE}, {"--output", "-o", PETSC_TRUE}, {"--tiles", NULL, PETSC_TRUE}, {"--write-problem", NULL, PETSC_TRUE}, {"--force", NULL, PETSC_FALSE}, {"--dcr", NULL, PETSC_TRUE}, {NULL, NULL, PETSC_FALSE}};
 
 const MSAppCommand MSAppDemoCommand = {"demo", "run the built-in tiled problem, check it and print a summary", Demo, 0, DemoFlags};

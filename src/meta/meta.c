@@ -236,7 +236,8 @@ PetscErrorCode MSMetaSetJtJDiagonalMethod(MSMeta meta, MSJtJDiagMethod method)
 
   Notes:
   Add the same pairs in the same order on every rank. The meta simulation takes references and,
-  at `MSMetaSetUp()`, keeps only those its rank owns; destroy your handles after adding. For large
+  at `MSMetaSetUp()`, keeps only those its rank owns; destroy your handles after adding. Added
+  simulations run on groups of one rank only. For large
   problems prefer `MSMetaSetFactory()`, which builds only the owned simulations.
 
   Level: beginner
@@ -292,12 +293,15 @@ PetscErrorCode MSMetaSetRepeatSimulation(MSMeta meta, MSSim sim)
   Input Parameters:
 + meta    - the meta simulation
 . n_sims  - the number of simulations
-. factory - factory(i, &sim, &map, ctx) creates simulation i and its map; for the repeat kind
-            sim is NULL and only the map is created. The meta simulation takes ownership.
+. factory - factory(comm, i, &sim, &map, ctx) creates simulation i on comm and its map on
+            `PETSC_COMM_SELF`; for the repeat kind sim is NULL and only the map is created. The
+            meta simulation takes ownership.
 - ctx     - passed to the factory
 
   Notes:
-  Memory per rank then follows what the rank owns. The partition balances the costs given by
+  Memory per rank then follows what the rank owns. With groups of several ranks
+  (`MSMetaSetGroupSize()`) every rank of the group calls the factory for each of the group's
+  simulations, with the group's communicator. The partition balances the costs given by
   `MSMetaSetCosts()` or `MSMetaSetCostFunction()`; without either the simulations are taken to
   cost the same.
 
@@ -429,6 +433,9 @@ PetscErrorCode MSMetaGetLocalSupport(MSMeta meta, IS *support)
 
   Not Collective
 
+  Notes:
+  Every rank of a group owns (holds its part of) the group's simulations.
+
   Level: intermediate
 @*/
 PetscErrorCode MSMetaGetOwnershipRange(MSMeta meta, PetscInt *first, PetscInt *end)
@@ -444,6 +451,9 @@ PetscErrorCode MSMetaGetOwnershipRange(MSMeta meta, PetscInt *first, PetscInt *e
   MSMetaGetLocalSimulation - an owned simulation and its map (borrowed)
 
   Not Collective
+
+  Notes:
+  The simulation lives on the rank's group's communicator (`MSMetaGetGroup()`).
 
   Input Parameters:
 + meta  - the meta simulation
@@ -472,8 +482,9 @@ PetscErrorCode MSMetaGetLocalSimulation(MSMeta meta, PetscInt index, MSSim *sim,
 
   Output Parameters:
 + m - model vector, length n_model, PETSc's default layout (or NULL); any layout works
-- d - data vector (or NULL): stack and repeat hold each rank's simulations' data in simulation
-      order; sum has PETSc's default layout
+- d - data vector (or NULL), in simulation order: stack and repeat hold on each rank its share of
+      its group's data (with one rank per simulation, its simulations' data blocks); sum has
+      PETSc's default layout
 
   Level: beginner
 @*/
