@@ -145,14 +145,15 @@ static PetscErrorCode MSIODCRSpecBuild(const MSDCRSpec *spec, MSSim sim)
   PetscFunctionReturn(0);
 }
 
-/* The MSSIMDCR of a checked description, on PETSC_COMM_SELF, set up (solver from the options
+/* The MSSIMDCR of a checked description on comm (every rank of it passes the same description;
+   on several ranks the simulation is distributed over them), set up (solver from the options
    database); nothing is left behind on failure. */
-PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(const MSDCRSpec *spec, MSSim *sim)
+PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(MPI_Comm comm, const MSDCRSpec *spec, MSSim *sim)
 {
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
-  PetscCall(MSSimCreate(PETSC_COMM_SELF, sim));
+  PetscCall(MSSimCreate(comm, sim));
   ierr = MSIODCRSpecBuild(spec, *sim);
   if (ierr) PetscCall(MSSimDestroy(sim));
   PetscCall(ierr);

@@ -37,7 +37,7 @@ PETSC_INTERN PetscErrorCode MSIOMapChainFree(PetscInt, MSMapSpec **);
 PETSC_INTERN PetscErrorCode MSIODCRSpecCheck(const MSDCRSpec *, const char[], const char[]);
 PETSC_INTERN PetscErrorCode MSIODCRSpecCopy(const MSDCRSpec *, MSDCRSpec *);
 PETSC_INTERN PetscErrorCode MSIODCRSpecFree(MSDCRSpec *);
-PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(const MSDCRSpec *, MSSim *);
+PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(MPI_Comm, const MSDCRSpec *, MSSim *);
 PETSC_INTERN PetscErrorCode MSIOReadDCRSpec(MSH5File *, const char[], MSDCRSpec *);
 PETSC_INTERN PetscErrorCode MSIODescribeDCR(MSH5File *, const char[], MSProblemSimInfo *);
 PETSC_INTERN PetscErrorCode MSIOWriteDCRSpec(MSH5File *, const char[], const MSDCRSpec *);

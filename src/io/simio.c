@@ -46,7 +46,7 @@ static PetscErrorCode MSIOReadDCR(MSH5File *f, const char group[], MSSim *sim)
 
   PetscFunctionBegin;
   PetscCall(MSIOReadDCRSpec(f, group, &spec));
-  ierr = MSIODCRSpecCreateSim(&spec, sim);
+  ierr = MSIODCRSpecCreateSim(PETSC_COMM_SELF, &spec, sim);
   PetscCall(MSIODCRSpecFree(&spec));
   PetscCall(ierr);
   PetscFunctionReturn(0);
