@@ -1,13 +1,16 @@
 /* MSSIMDCR: solve time per source against grid size, and metasim's overhead against a bare
    PETSc KSP solve of the same assembled system and right-hand sides in the same run. The
    simulation runs on all ranks of the job (mpiexec -n P: one simulation distributed over P
-   ranks, for strong scaling); times are wall-clock between barriers. */
+   ranks, for strong scaling); times are wall-clock between barriers, plus this process's CPU
+   time (rank 0's), which a shared, overloaded machine disturbs far less than the wall clock. */
 static const char help[] = "DC resistivity benchmark: MSSimDpred per source against a bare KSPSolve, on all ranks.\n"
                            "  -n <16,24,32,48,64>  cells along x and y (z gets half), one run per value\n"
                            "  -sources <4>         pole sources\n"
                            "  -reps <5>            repetitions after one warm-up, each at a fresh model (medians reported)\n"
                            "  -dcr_ksp_type, -dcr_pc_type, ...  solver for both (defaults: MSSIMDCR's)\n";
 
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <time.h>
 #include <metasim.h>
 #include "benchhelp.h"
 
@@ -83,12 +86,16 @@ static PetscErrorCode Median(PetscInt n, PetscReal *v, PetscReal *med)
   PetscFunctionReturn(0);
 }
 
-/* The wall-clock time once every rank has got here. */
-static PetscErrorCode SyncedTime(PetscLogDouble *t)
+/* The wall-clock and CPU times once every rank has got here. */
+static PetscErrorCode SyncedTime(PetscLogDouble *t, PetscLogDouble *cpu)
 {
+  struct timespec ts;
+
   PetscFunctionBegin;
   PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
   PetscCall(PetscTime(t));
+  PetscCheck(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "bench_dcr: clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+  *cpu = (PetscLogDouble)ts.tv_sec + 1e-9 * (PetscLogDouble)ts.tv_nsec;
   PetscFunctionReturn(0);
 }
 
@@ -101,7 +108,7 @@ static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBoo
   PC         pc;
   Vec        m, d, x;
   Mat        A;
-  PetscReal    *tms, *tbare, *ratio, med_ms, med_bare, med_ratio, maxdiff = 0.0;
+  PetscReal    *tms, *tbare, *ratio, *cms, *cbare, med_ms, med_bare, med_ratio, med_cms, med_cbare, maxdiff = 0.0;
   PetscInt      n_model, lo, hi, its;
   KSPType       ktype;
   PCType        ptype;
@@ -115,17 +122,17 @@ static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBoo
   PetscCall(MSSimCreateVecs(sim, &m, &d));
   PetscCall(MSSimGetSizes(sim, &n_model, NULL));
   PetscCall(VecGetOwnershipRange(m, &lo, &hi));
-  PetscCall(PetscMalloc3(reps + 1, &tms, reps + 1, &tbare, reps + 1, &ratio));
+  PetscCall(PetscMalloc5(reps + 1, &tms, reps + 1, &tbare, reps + 1, &ratio, reps + 1, &cms, reps + 1, &cbare));
   for (PetscInt k = 0; k <= reps; k++) {
     PetscScalar   *mv;
-    PetscLogDouble t0, t1, t2;
+    PetscLogDouble t0, t1, t2, c0, c1, c2;
 
     PetscCall(VecGetArrayWrite(m, &mv));
     for (PetscInt c = lo; c < hi; c++) mv[c - lo] = PetscLogReal(0.01) + 0.3 * PetscSinReal(0.37 * (PetscReal)c + (PetscReal)k);
     PetscCall(VecRestoreArrayWrite(m, &mv));
-    PetscCall(SyncedTime(&t0));
+    PetscCall(SyncedTime(&t0, &c0));
     PetscCall(MSSimDpred(sim, m, d));
-    PetscCall(SyncedTime(&t1));
+    PetscCall(SyncedTime(&t1, &c1));
     PetscCall(MSSimDCRGetOperator(sim, &A));
     PetscCall(KSPSetOperators(bare, A, A));
     PetscCall(MatCreateVecs(A, &x, NULL));
@@ -135,7 +142,7 @@ static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBoo
       PetscCall(MSSimDCRGetSourceVector(sim, s, &q));
       PetscCall(KSPSolve(bare, q, x));
     }
-    PetscCall(SyncedTime(&t2));
+    PetscCall(SyncedTime(&t2, &c2));
     for (PetscInt s = 0; s < nsrc; s++) {
       Vec       q, phi;
       PetscReal diff, norm;
@@ -152,10 +159,14 @@ static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBoo
     tms[k]   = (PetscReal)(t1 - t0) / (PetscReal)nsrc;
     tbare[k] = (PetscReal)(t2 - t1) / (PetscReal)nsrc;
     ratio[k] = tms[k] / tbare[k];
+    cms[k]   = (PetscReal)(c1 - c0) / (PetscReal)nsrc;
+    cbare[k] = (PetscReal)(c2 - c1) / (PetscReal)nsrc;
   }
   PetscCall(Median(reps, tms + 1, &med_ms)); /* entry 0 is the warm-up */
   PetscCall(Median(reps, tbare + 1, &med_bare));
   PetscCall(Median(reps, ratio + 1, &med_ratio));
+  PetscCall(Median(reps, cms + 1, &med_cms));
+  PetscCall(Median(reps, cbare + 1, &med_cbare));
   PetscCall(MSSimDCRGetKSP(sim, &ksp));
   PetscCall(KSPGetType(ksp, &ktype));
   PetscCall(KSPGetIterationNumber(ksp, &its));
@@ -165,9 +176,9 @@ static PetscErrorCode RunSize(PetscInt n, PetscInt nsrc, PetscInt reps, PetscBoo
   if (factor) PetscCall(PCFactorGetMatSolverType(pc, &stype));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD,
-                        "%s    {\"ranks\": %d, \"n\": [%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT "], \"cells\": %" PetscInt_FMT ", \"sources\": %" PetscInt_FMT ", \"ksp\": \"%s\", \"pc\": \"%s\", \"factor_package\": \"%s\", \"iterations\": %" PetscInt_FMT ", \"metasim_s_per_source\": %.6e, \"bare_ksp_s_per_source\": %.6e, \"ratio\": %.4f, \"overhead_percent\": %.2f, \"max_rel_diff_potential\": %.2e}",
-                        first ? "" : ",\n", (int)size, n, n, PetscMax(n / 2, 2), n_model, nsrc, ktype, ptype, stype ? stype : "none", its, (double)med_ms, (double)med_bare, (double)med_ratio, (double)(100.0 * (med_ratio - 1.0)), (double)maxdiff));
-  PetscCall(PetscFree3(tms, tbare, ratio));
+                        "%s    {\"ranks\": %d, \"n\": [%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT "], \"cells\": %" PetscInt_FMT ", \"sources\": %" PetscInt_FMT ", \"ksp\": \"%s\", \"pc\": \"%s\", \"factor_package\": \"%s\", \"iterations\": %" PetscInt_FMT ", \"metasim_s_per_source\": %.6e, \"bare_ksp_s_per_source\": %.6e, \"metasim_cpu_s_per_source\": %.6e, \"bare_ksp_cpu_s_per_source\": %.6e, \"ratio\": %.4f, \"overhead_percent\": %.2f, \"max_rel_diff_potential\": %.2e}",
+                        first ? "" : ",\n", (int)size, n, n, PetscMax(n / 2, 2), n_model, nsrc, ktype, ptype, stype ? stype : "none", its, (double)med_ms, (double)med_bare, (double)med_cms, (double)med_cbare, (double)med_ratio, (double)(100.0 * (med_ratio - 1.0)), (double)maxdiff));
+  PetscCall(PetscFree5(tms, tbare, ratio, cms, cbare));
   PetscCall(VecDestroy(&m));
   PetscCall(VecDestroy(&d));
   PetscCall(KSPDestroy(&bare));

@@ -145,7 +145,8 @@ static PetscErrorCode MSIODCRSpecBuild(const MSDCRSpec *spec, MSSim sim)
   PetscFunctionReturn(0);
 }
 
-/* The MSSIMDCR of a checked description, on PETSC_COMM_SELF, set up (solver from the options
+/* The MSSIMDCR of a checked description on comm (every rank of it passes the same description;
+   on several ranks the simulation is distributed over them), set up (solver from the options
    database); nothing is left behind on failure. */
 PETSC_INTERN PetscErrorCode MSIODCRSpecCreateSim(const MSDCRSpec *spec, MPI_Comm comm, MSSim *sim)
 {
