@@ -1,45 +1,44 @@
 #!/usr/bin/env python3
-"""Prints benchmarks/run_farm_groups.sh's JSON lines as two Markdown tables, each entry the best
-(smallest overhead) over the repeats:
-- one rank per task, before and after groups: per-task overhead, the ratio of the time per
-  task (task plus overhead) after / before (above 1: slower after), and the processor-time
-  overhead per task (less sensitive to other jobs on a shared machine);
-- groups: the farm's time per task against the same parallel tasks in a plain loop on every group."""
+"""Prints benchmarks/run_farm_groups.sh's JSON lines as two Markdown tables of medians over the
+repeats (the machine may be shared: medians of figures taken side by side in the same repeat):
+- one rank per task, before and after groups: per-task overhead, and the ratio of the time per
+  task (task plus overhead) after / before within each repeat (above 1: slower after), with its
+  range; the processor-time overhead per task is less sensitive to other jobs;
+- groups: the farm's time per task against the same parallel tasks in a plain loop on every group,
+  both from the same run."""
 import json
+import statistics
 import sys
 
 rows = [json.loads(line) for line in open(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/results/farm_groups.jsonl") if line.strip()]
+med = statistics.median
 
 
-def best(kind, field):
-    out, runs = {}, {}
-    for r in rows:
-        if r["kind"] != kind:
-            continue
-        key = (r["build"], r["ranks"], r.get("group_size", 1), r["task_us"])
-        runs[key] = runs.get(key, 0) + 1
-        if key not in out or r[field] < out[key][field]:
-            out[key] = r
-    return out, runs
+def series(kind, build, ranks, k, us):
+    return [r for r in rows if r["kind"] == kind and r["build"] == build and r["ranks"] == ranks and r.get("group_size", 1) == k and r["task_us"] == us]
 
 
-single, runs = best("duration", "overhead_us_per_task")
-cpu, _ = best("duration", "cpu_overhead_us_per_task")
-print("| ranks | task (µs) | overhead/task before (µs) | after (µs) | time per task after / before | CPU overhead/task before (µs) | after (µs) | runs |")
+keys = sorted({(r["ranks"], r.get("group_size", 1), r["task_us"]) for r in rows})
+print("| ranks | task (µs) | overhead/task before (µs) | after (µs) | time per task after / before [range] | CPU overhead/task before (µs) | after (µs) | repeats |")
 print("|---|---|---|---|---|---|---|---|")
-for (build, ranks, k, us), r in sorted(single.items(), key=lambda kv: (kv[0][1], kv[0][3])):
-    b = single.get(("before", ranks, k, us))
-    if build != "after" or k != 1 or not b:
+for ranks, k, us in keys:
+    before, after = series("duration", "before", ranks, k, us), series("duration", "after", ranks, k, us)
+    n = min(len(before), len(after))
+    if k != 1 or not n:
         continue
-    ratio = (us + r["overhead_us_per_task"]) / (us + b["overhead_us_per_task"])
-    cb, ca = cpu[("before", ranks, k, us)], cpu[(build, ranks, k, us)]
-    print(f"| {ranks} | {us:g} | {b['overhead_us_per_task']:.2f} | {r['overhead_us_per_task']:.2f} | {ratio:.3f} | "
-          f"{cb['cpu_overhead_us_per_task']:.2f} | {ca['cpu_overhead_us_per_task']:.2f} | {runs[(build, ranks, k, us)]} |")
+    ratios = [(us + a["overhead_us_per_task"]) / (us + b["overhead_us_per_task"]) for a, b in zip(after[:n], before[:n])]
+    print(f"| {ranks} | {us:g} | {med(b['overhead_us_per_task'] for b in before):.2f} | {med(a['overhead_us_per_task'] for a in after):.2f} | "
+          f"{med(ratios):.3f} [{min(ratios):.2f}, {max(ratios):.2f}] | {med(b['cpu_overhead_us_per_task'] for b in before):.2f} | "
+          f"{med(a['cpu_overhead_us_per_task'] for a in after):.2f} | {n} |")
 print()
-groups, runs = best("group_loop", "loop_overhead_us_per_task")
-print("| ranks | ranks per task | task (µs) + Allreduce | farm per task (µs) | plain loop per task (µs) | farm overhead/task (µs) | loop / farm | runs |")
+print("| ranks | ranks per task | task (µs) + Allreduce | farm per task (µs) | plain loop per task (µs) | farm overhead/task (µs) | loop / farm [range] | repeats |")
 print("|---|---|---|---|---|---|---|---|")
-for (build, ranks, k, us), r in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][3])):
+for ranks, k, us in keys:
+    runs = series("group_loop", "after", ranks, k, us)
+    if not runs:
+        continue
     g = ranks // k
-    print(f"| {ranks} | {k} | {us:g} | {1e6 * r['seconds'] * g / r['n_tasks']:.1f} | {1e6 * r['group_loop_seconds'] * g / r['n_tasks']:.1f} | "
-          f"{r['loop_overhead_us_per_task']:.1f} | {r['efficiency_vs_loop']:.3f} | {runs[(build, ranks, k, us)]} |")
+    ratio = [r["efficiency_vs_loop"] for r in runs]
+    print(f"| {ranks} | {k} | {us:g} | {med(1e6 * r['seconds'] * g / r['n_tasks'] for r in runs):.1f} | "
+          f"{med(1e6 * r['group_loop_seconds'] * g / r['n_tasks'] for r in runs):.1f} | {med(r['loop_overhead_us_per_task'] for r in runs):.1f} | "
+          f"{med(ratio):.3f} [{min(ratio):.2f}, {max(ratio):.2f}] | {len(runs)} |")
