@@ -76,36 +76,6 @@ static PetscErrorCode LinearTile(MPI_Comm comm, const ScaleOptions *o, PetscInt 
   PetscFunctionReturn(0);
 }
 
-/* A dcr tile: N x N x N/2 cells on [0,1]^2 x [-0.5,0], two pole sources, four receivers each. */
-static PetscErrorCode DCRTile(MPI_Comm comm, const ScaleOptions *o, MSSim *sim)
-{
-  const PetscInt nc[3] = {o->dcr_n, o->dcr_n, PetscMax(o->dcr_n / 2, 2)};
-  PetscReal     *e[3];
-
-  PetscFunctionBegin;
-  for (PetscInt d = 0; d < 3; d++) {
-    PetscCall(PetscMalloc1(nc[d] + 1, &e[d]));
-    for (PetscInt i = 0; i <= nc[d]; i++) e[d][i] = d == 2 ? -0.5 + 0.5 * (PetscReal)i / nc[d] : (PetscReal)i / nc[d];
-  }
-  PetscCall(MSSimCreate(comm, sim));
-  PetscCall(MSSimSetType(*sim, MSSIMDCR));
-  PetscCall(MSSimDCRSetGrid(*sim, nc, (const PetscReal *const *)e));
-  for (PetscInt d = 0; d < 3; d++) PetscCall(PetscFree(e[d]));
-  for (PetscInt s = 0; s < 2; s++) {
-    const PetscReal a[3] = {0.3 + 0.4 * s, 0.5, 0.0};
-    PetscInt        id;
-
-    PetscCall(MSSimDCRAddSource(*sim, a, NULL, 1.0, &id));
-    for (PetscInt r = 0; r < 4; r++) {
-      const PetscReal m[3] = {0.1 + 0.2 * r, 0.3, 0.0}, n[3] = {0.1 + 0.2 * r, 0.7, 0.0};
-
-      PetscCall(MSSimDCRAddReceiver(*sim, id, m, n));
-    }
-  }
-  PetscCall(MSSimSetFromOptions(*sim));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode TileFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *map, void *ctx)
 {
   const ScaleOptions *o = (const ScaleOptions *)ctx;
@@ -114,7 +84,7 @@ static PetscErrorCode TileFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *
 
   PetscFunctionBegin;
   PetscCall(PetscStrcmp(o->workload, "dcr", &dcr));
-  if (dcr) PetscCall(DCRTile(comm, o, sim));
+  if (dcr) PetscCall(MSSimDCRCreateTile(comm, o->dcr_n, sim));
   else PetscCall(LinearTile(comm, o, t, sim));
   n_cells = dcr ? o->dcr_n * o->dcr_n * PetscMax(o->dcr_n / 2, 2) : o->tile_cells;
   PetscCall(TileMap(o, t, n_cells, map));

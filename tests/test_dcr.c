@@ -171,6 +171,35 @@ START_TEST(adjoint_and_taylor)
 }
 END_TEST
 
+/* The ready-made tile of the demo and the scaling benchmark: its sizes, its derivatives, and
+   the smallest size refused. */
+START_TEST(ready_made_tile)
+{
+  MSSim           sim;
+  Vec             m;
+  MSAdjointReport adj;
+  MSTaylorReport  tay;
+  PetscInt        n_model, n_data;
+
+  MSCK(MSSimDCRCreateTile(PETSC_COMM_WORLD, 6, &sim));
+  MSCK(MSSimSetUp(sim));
+  MSCK(MSSimGetSizes(sim, &n_model, &n_data));
+  ck_assert_int_eq(n_model, 6 * 6 * 3);
+  ck_assert_int_eq(n_data, 8);
+  MSCK(MSSimCreateVecs(sim, &m, NULL));
+  MSCK(FillModel(m));
+  MSCK(MSSimCheckAdjoint(sim, m, NULL, &adj));
+  ck_assert_msg(adj.passed, "adjoint test: relative difference %g", (double)adj.rel_error);
+  MSCK(MSSimCheckTaylor(sim, m, NULL, &tay));
+  ck_assert_msg(tay.passed && tay.order > 1.8, "Taylor test: order %g", (double)tay.order);
+  MSCK(VecDestroy(&m));
+  MSCK(MSSimDestroy(&sim));
+  sim = NULL;
+  MSCK_FAILS(MSSimDCRCreateTile(PETSC_COMM_WORLD, 1, &sim), PETSC_ERR_ARG_OUTOFRANGE);
+  ck_assert(sim == NULL);
+}
+END_TEST
+
 /* Data of one pole-pole or dipole-dipole configuration at the heterogeneous model. */
 static PetscErrorCode Transfer(const PetscReal A[3], const PetscReal B[3], const PetscReal M[3], const PetscReal N[3], const char prefix[], PetscReal *value)
 {
@@ -552,6 +581,7 @@ Suite *ms_test_suite(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, halfspace_pole_convergence);
   tcase_add_test(tc, adjoint_and_taylor);
+  tcase_add_test(tc, ready_made_tile);
   tcase_add_test(tc, reciprocity);
   tcase_add_test(tc, jtj_diagonal);
   tcase_add_test(tc, bad_grid_and_survey);

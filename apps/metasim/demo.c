@@ -60,37 +60,6 @@ static PetscErrorCode DemoWindow(const DemoProblem *p, PetscInt t, PetscInt idx[
   PetscFunctionReturn(0);
 }
 
-/* A dcr tile on comm: N x N x N/2 cells on [0,1]^2 x [-0.5,0], two pole sources, four dipole
-   receivers each; KSP and PC from -dcr_ options. */
-static PetscErrorCode DemoCreateDCR(MPI_Comm comm, const DemoProblem *p, MSSim *sim)
-{
-  const PetscInt nc[3] = {p->dcr_n, p->dcr_n, PetscMax(p->dcr_n / 2, 2)};
-  PetscReal     *e[3];
-
-  PetscFunctionBegin;
-  for (PetscInt d = 0; d < 3; d++) {
-    PetscCall(PetscMalloc1(nc[d] + 1, &e[d]));
-    for (PetscInt i = 0; i <= nc[d]; i++) e[d][i] = d == 2 ? -0.5 + 0.5 * (PetscReal)i / nc[d] : (PetscReal)i / nc[d];
-  }
-  PetscCall(MSSimCreate(comm, sim));
-  PetscCall(MSSimSetType(*sim, MSSIMDCR));
-  PetscCall(MSSimDCRSetGrid(*sim, nc, (const PetscReal *const *)e));
-  for (PetscInt d = 0; d < 3; d++) PetscCall(PetscFree(e[d]));
-  for (PetscInt s = 0; s < 2; s++) {
-    const PetscReal a[3] = {0.3 + 0.4 * s, 0.5, 0.0};
-    PetscInt        id;
-
-    PetscCall(MSSimDCRAddSource(*sim, a, NULL, 1.0, &id));
-    for (PetscInt r = 0; r < 4; r++) {
-      const PetscReal m[3] = {0.1 + 0.2 * r, 0.3, 0.0}, n[3] = {0.1 + 0.2 * r, 0.7, 0.0};
-
-      PetscCall(MSSimDCRAddReceiver(*sim, id, m, n));
-    }
-  }
-  PetscCall(MSSimSetFromOptions(*sim));
-  PetscFunctionReturn(0);
-}
-
 /* MSMeta's factory: called only on the ranks that own tile t, with their group's communicator.
    A dcr tile reads its window of the log-conductivity model; a linear one exp of it. */
 static PetscErrorCode DemoFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *map, void *ctx)
@@ -104,7 +73,7 @@ static PetscErrorCode DemoFactory(MPI_Comm comm, PetscInt t, MSSim *sim, MSMap *
   PetscCall(PetscMalloc1(p->width, &idx));
   PetscCall(DemoWindow(p, t, idx));
   if (p->dcr_n) {
-    PetscCall(DemoCreateDCR(comm, p, sim));
+    PetscCall(MSSimDCRCreateTile(comm, p->dcr_n, sim));
     PetscCall(MSMapCreateProjection(PETSC_COMM_SELF, p->n_model, p->width, idx, map));
     PetscCall(PetscFree(idx));
     PetscFunctionReturn(0);

@@ -18,5 +18,6 @@ PETSC_EXTERN PetscErrorCode MSSimDCRGetKSP(MSSim, KSP *);
 PETSC_EXTERN PetscErrorCode MSSimDCRGetOperator(MSSim, Mat *);
 PETSC_EXTERN PetscErrorCode MSSimDCRGetSourceVector(MSSim, PetscInt, Vec *);
 PETSC_EXTERN PetscErrorCode MSSimDCRGetPotential(MSSim, PetscInt, Vec *);
+PETSC_EXTERN PetscErrorCode MSSimDCRCreateTile(MPI_Comm, PetscInt, MSSim *);
 
 #endif
