@@ -25,6 +25,11 @@ typedef enum {
 } MSWaitMode;
 PETSC_EXTERN const char *const MSWaitModes[];
 PETSC_EXTERN PetscErrorCode MSWait(MSWaitMode, MPI_Request *);
+PETSC_EXTERN PetscErrorCode MSWaitQuiet(MPI_Request *, PetscReal);
+/* The pauses of a quiet wait: from 1 us, doubling up to 200 us (MSWaitPause()). */
+#define MS_WAIT_PAUSE_MIN_NS 1000L
+#define MS_WAIT_PAUSE_MAX_NS 200000L
+PETSC_EXTERN void MSWaitPause(long *);
 
 /* Class ids, valid after MSInitializePackage() (called by every MS*Create()). */
 PETSC_EXTERN PetscClassId MS_SIM_CLASSID;

@@ -75,9 +75,6 @@ typedef struct {
   PetscInt  done, total;
 } MSFarmProgress;
 
-/* Waiting without spinning: polls sleep 1 us, doubling up to MS_FARM_POLL_MAX_NS. */
-#define MS_FARM_POLL_MIN_NS 1000
-#define MS_FARM_POLL_MAX_NS 200000
 
 /* The piece counter of the dynamic schedules (run/counter.c). */
 typedef struct _n_MSFarmCounterCtx MSFarmCounterCtx;
@@ -133,8 +130,6 @@ PETSC_INTERN PetscErrorCode MSFarmScheduleEnd(MSFarmRun *);
 PETSC_INTERN PetscErrorCode MSFarmCounterBegin(MSFarmRun *, PetscInt);
 PETSC_INTERN PetscErrorCode MSFarmCounterNext(MSFarmRun *, int64_t *);
 PETSC_INTERN PetscErrorCode MSFarmCounterEnd(MSFarmRun *);
-PETSC_INTERN void           MSFarmPause(long *);
-PETSC_INTERN PetscErrorCode MSFarmQuietWait(MPI_Request *, double);
 PETSC_INTERN PetscErrorCode MSFarmQuietBarrier(MPI_Comm);
 
 PETSC_INTERN PetscErrorCode MSFarmGroupsBegin(MSFarmRun *);

@@ -199,7 +199,7 @@ PetscErrorCode MSFarmBatchFlush(MSFarmRun *run)
    (sleeping between polls while nothing arrives). */
 PetscErrorCode MSFarmCollectPoll(MSFarmRun *run, PetscBool wait)
 {
-  long pause = MS_FARM_POLL_MIN_NS;
+  long pause = MS_WAIT_PAUSE_MIN_NS;
 
   PetscFunctionBegin;
   while (run->n_received < run->n_pending) {
@@ -209,11 +209,11 @@ PetscErrorCode MSFarmCollectPoll(MSFarmRun *run, PetscBool wait)
 
     PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, MS_FARM_TAG, run->comm, &flag, &st));
     if (!flag && wait) {
-      MSFarmPause(&pause);
+      MSWaitPause(&pause);
       continue;
     }
     if (!flag) break;
-    pause = MS_FARM_POLL_MIN_NS;
+    pause = MS_WAIT_PAUSE_MIN_NS;
     PetscCallMPI(MPI_Get_count(&st, MPI_BYTE, &len));
     PetscCall(PetscMalloc1(len, &buf));
     PetscCallMPI(MPI_Recv(buf, len, MPI_BYTE, st.MPI_SOURCE, MS_FARM_TAG, run->comm, MPI_STATUS_IGNORE));
@@ -231,7 +231,7 @@ PetscErrorCode MSFarmCollectFinish(MSFarmRun *run)
   PetscCall(MSFarmBatchFlush(run));
   if (run->rank == 0) PetscCall(MSFarmCollectPoll(run, PETSC_TRUE));
   else
-    for (long pause = MS_FARM_POLL_MIN_NS; run->n_sends; MSFarmPause(&pause)) PetscCall(MSFarmReapSends(run));
+    for (long pause = MS_WAIT_PAUSE_MIN_NS; run->n_sends; MSWaitPause(&pause)) PetscCall(MSFarmReapSends(run));
   PetscCall(MSFarmQuietBarrier(run->comm));
   PetscCall(PetscFree(run->send_reqs));
   PetscCall(PetscFree(run->send_bufs));

@@ -10,12 +10,10 @@
      server - rank 0 answers requests and collects results between pauses, and runs no tasks.
    auto takes rma when every rank is on one node, else thread when MPI provides
    MPI_THREAD_MULTIPLE, else server. In every way no rank waits for rank 0 to finish a task.
-   An idle server sleeps between polls (1 us doubling up to MS_FARM_POLL_MAX_NS), so it does
+   An idle server sleeps between polls (MSWaitPause(): 1 us doubling up to 0.2 ms), so it does
    not take a core from the tasks; so do ranks that wait for the others at the end of a map. */
-#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <time.h>
 #include "farm/farmimpl.h"
 
 #define MS_FARM_TAG_ASK     7302
@@ -36,31 +34,6 @@ struct _n_MSFarmCounterCtx {
   int                  thread_error; /* MPI error code the server thread stopped on */
 };
 
-/* Sleeps between polls while nothing arrives: 1 us doubling up to MS_FARM_POLL_MAX_NS. */
-void MSFarmPause(long *ns)
-{
-  struct timespec ts = {0, *ns};
-
-  nanosleep(&ts, NULL);
-  *ns = PetscMin(2 * *ns, MS_FARM_POLL_MAX_NS);
-}
-
-/* Waits for a request: tests it in a loop for spin seconds, then sleeps between tests. */
-PetscErrorCode MSFarmQuietWait(MPI_Request *req, double spin)
-{
-  long   pause = MS_FARM_POLL_MIN_NS;
-  double until = spin > 0 ? MPI_Wtime() + spin : 0;
-  int    done  = 0;
-
-  PetscFunctionBegin;
-  for (;;) {
-    PetscCallMPI(MPI_Test(req, &done, MPI_STATUS_IGNORE));
-    if (done) break;
-    if (!until || MPI_Wtime() > until) MSFarmPause(&pause);
-  }
-  PetscFunctionReturn(0);
-}
-
 /* Every rank: a barrier that sleeps between polls instead of spinning (ranks that finished their
    tasks early wait here for the last ones). */
 PetscErrorCode MSFarmQuietBarrier(MPI_Comm comm)
@@ -69,7 +42,7 @@ PetscErrorCode MSFarmQuietBarrier(MPI_Comm comm)
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Ibarrier(comm, &req));
-  PetscCall(MSFarmQuietWait(&req, 0));
+  PetscCall(MSWaitQuiet(&req, 0));
   PetscFunctionReturn(0);
 }
 
@@ -97,15 +70,15 @@ static int MSFarmCounterAnswer(MSFarmCounterCtx *c, PetscBool *answered)
 static void *MSFarmCounterThread(void *arg)
 {
   MSFarmCounterCtx *c     = (MSFarmCounterCtx *)arg;
-  long              pause = MS_FARM_POLL_MIN_NS;
+  long              pause = MS_WAIT_PAUSE_MIN_NS;
   int               err   = 0;
 
   while (!err && c->finals < c->size - 1) {
     PetscBool answered;
 
     err = MSFarmCounterAnswer(c, &answered);
-    if (answered) pause = MS_FARM_POLL_MIN_NS;
-    else MSFarmPause(&pause);
+    if (answered) pause = MS_WAIT_PAUSE_MIN_NS;
+    else MSWaitPause(&pause);
   }
   c->thread_error = err;
   return NULL;
@@ -188,7 +161,7 @@ PetscErrorCode MSFarmCounterBegin(MSFarmRun *run, PetscInt n_pieces)
    there is nothing left. */
 static PetscErrorCode MSFarmCounterServe(MSFarmRun *run, MSFarmCounterCtx *c)
 {
-  long pause = MS_FARM_POLL_MIN_NS;
+  long pause = MS_WAIT_PAUSE_MIN_NS;
 
   PetscFunctionBegin;
   while (c->finals < c->size - 1) {
@@ -197,8 +170,8 @@ static PetscErrorCode MSFarmCounterServe(MSFarmRun *run, MSFarmCounterCtx *c)
 
     PetscCallMPI(MSFarmCounterAnswer(c, &answered));
     PetscCall(MSFarmCollectPoll(run, PETSC_FALSE));
-    if (answered || run->n_received > received) pause = MS_FARM_POLL_MIN_NS;
-    else MSFarmPause(&pause);
+    if (answered || run->n_received > received) pause = MS_WAIT_PAUSE_MIN_NS;
+    else MSWaitPause(&pause);
   }
   PetscFunctionReturn(0);
 }
@@ -218,7 +191,7 @@ PetscErrorCode MSFarmCounterNext(MSFarmRun *run, int64_t *piece)
 
     PetscCallMPI(MPI_Irecv(piece, 1, MPI_INT64_T, 0, MS_FARM_TAG_ANSWER, c->comm, &req));
     PetscCallMPI(MPI_Send(NULL, 0, MPI_BYTE, 0, MS_FARM_TAG_ASK, c->comm));
-    PetscCall(MSFarmQuietWait(&req, 0));
+    PetscCall(MSWaitQuiet(&req, 0));
   } else if (c->type == MS_FARM_COUNTER_SERVER && run->n_groups > 1) {
     PetscCall(MSFarmCounterServe(run, c));
     *piece = c->n_pieces;

@@ -39,7 +39,7 @@ PetscErrorCode MSFarmGroupShare(MSFarmRun *run, PetscInt *first, PetscInt *count
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Ibcast(piece, 4, MPI_INT64_T, 0, run->group, &req));
-  PetscCall(MSFarmQuietWait(&req, MS_FARM_GROUP_SPIN_S));
+  PetscCall(MSWaitQuiet(&req, MS_FARM_GROUP_SPIN_S));
   *first  = (PetscInt)piece[0];
   *count  = (PetscInt)piece[1];
   *stride = (PetscInt)piece[2];
@@ -56,7 +56,7 @@ PetscErrorCode MSFarmGroupAgree(MSFarmRun *run, PetscBool *failed, char message[
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, run->group, &req));
-  PetscCall(MSFarmQuietWait(&req, MS_FARM_GROUP_SPIN_S));
+  PetscCall(MSWaitQuiet(&req, MS_FARM_GROUP_SPIN_S));
   *failed = first < run->group_size ? PETSC_TRUE : PETSC_FALSE;
   if (*failed && first != 0) PetscCallMPI(MPI_Bcast(message, MS_FARM_MESSAGE_LEN, MPI_CHAR, first, run->group));
   PetscFunctionReturn(0);
