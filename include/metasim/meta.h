@@ -76,6 +76,7 @@ PETSC_EXTERN PetscErrorCode MSMetaSetSimulationRanks(MSMeta, PetscInt, const Pet
 PETSC_EXTERN PetscErrorCode MSMetaSetGroupsFromCosts(MSMeta, PetscBool);
 PETSC_EXTERN PetscErrorCode MSMetaSetReproducible(MSMeta, PetscBool);
 PETSC_EXTERN PetscErrorCode MSMetaSetWaitMode(MSMeta, MSWaitMode);
+PETSC_EXTERN PetscErrorCode MSMetaGetWaitMode(MSMeta, MSWaitMode *);
 PETSC_EXTERN PetscErrorCode MSMetaSetJtJDiagonalMethod(MSMeta, MSJtJDiagMethod);
 PETSC_EXTERN PetscErrorCode MSMetaSetUp(MSMeta);
 PETSC_EXTERN PetscErrorCode MSMetaView(MSMeta, PetscViewer);

@@ -206,6 +206,25 @@ PetscErrorCode MSMetaSetWaitMode(MSMeta meta, MSWaitMode mode)
 }
 
 /*@C
+  MSMetaGetWaitMode - how a rank waits for the others after its local work
+
+  Not Collective
+
+  Output Parameter:
+. mode - `MS_WAIT_QUIET` or `MS_WAIT_SPIN`
+
+  Level: intermediate
+
+.seealso: `MSMetaSetWaitMode()`
+@*/
+PetscErrorCode MSMetaGetWaitMode(MSMeta meta, MSWaitMode *mode)
+{
+  PetscFunctionBegin;
+  *mode = meta->wait_mode;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   MSMetaSetJtJDiagonalMethod - how `MSMetaGetJtJDiagonal()` computes diag(J^T W^T W J)
 
   Logically Collective

@@ -639,9 +639,9 @@ static PetscErrorCode MSFarmFindName(const char *const names[], PetscInt n, cons
 PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
 {
   char      file[PETSC_MAX_PATH_LEN], schedule[64], counter[64], seed[32], chunk[32], group[32];
-  PetscInt  found = -1, found_counter = -1;
+  PetscInt  found = -1, found_counter = -1, max_failures = farm->max_failures;
   uint64_t  value;
-  PetscBool set, seed_set, chunk_set, group_set;
+  PetscBool set, seed_set, chunk_set, group_set, flg;
 
   PetscFunctionBegin;
   MSValidHeader(farm, 1);
@@ -663,7 +663,8 @@ PetscErrorCode MSFarmSetFromOptions(MSFarm farm)
   if (set) PetscCall(MSFarmSetRecordFile(farm, file));
   PetscCall(PetscOptionsString("-farm_output", "HDF5 file of results and task status", "MSFarmSetOutputFile", farm->output ? farm->output : "", file, sizeof(file), &set));
   if (set) PetscCall(MSFarmSetOutputFile(farm, file));
-  PetscCall(PetscOptionsInt("-farm_max_failures", "Stop running tasks after this many failures (0: never)", "MSFarmSetMaxFailures", farm->max_failures, &farm->max_failures, NULL));
+  PetscCall(PetscOptionsInt("-farm_max_failures", "Stop running tasks after this many failures (0: never)", "MSFarmSetMaxFailures", farm->max_failures, &max_failures, &flg));
+  if (flg) PetscCall(MSFarmSetMaxFailures(farm, max_failures));
   PetscCall(PetscOptionsBool("-farm_resume", "Run only the tasks missing from the output file", "MSFarmSetResume", farm->resume, &farm->resume, NULL));
   PetscCall(PetscOptionsBool("-farm_retry_failed", "Re-run the failed tasks of the output file", "MSFarmSetResume", farm->retry_failed, &farm->retry_failed, NULL));
   PetscOptionsEnd();
