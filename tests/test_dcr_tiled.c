@@ -88,6 +88,22 @@ static PetscErrorCode FillBlockModel(Vec m)
   PetscFunctionReturn(0);
 }
 
+/* Makes the dcr solver of tile t fail (CG without preconditioner, two iterations), or undoes it. */
+static PetscErrorCode BreakTileSolver(PetscInt t, PetscBool broken)
+{
+  const char *const keys[] = {"ksp_type", "pc_type", "ksp_max_it"}, *const values[] = {"cg", "none", "2"};
+
+  PetscFunctionBegin;
+  for (int k = 0; k < 3; k++) {
+    char name[64];
+
+    PetscCall(PetscSNPrintf(name, sizeof(name), "-tile%" PetscInt_FMT "_dcr_%s", t, keys[k]));
+    if (broken) PetscCall(PetscOptionsSetValue(NULL, name, values[k]));
+    else PetscCall(PetscOptionsClearValue(NULL, name));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* The first n tiles; on groups of group_size ranks, or one group of ranks[t] ranks per tile
    (neither: one rank per tile). */
 static PetscErrorCode CreateTilesOnGroups(PetscInt n, PetscInt group_size, const PetscInt ranks[], MSMeta *meta)
@@ -230,13 +246,9 @@ START_TEST(tile_solver_failure_is_collective)
   MSMeta meta;
   Vec    m, d;
 
-  MSCK(PetscOptionsSetValue(NULL, "-tile2_dcr_ksp_type", "cg"));
-  MSCK(PetscOptionsSetValue(NULL, "-tile2_dcr_pc_type", "none"));
-  MSCK(PetscOptionsSetValue(NULL, "-tile2_dcr_ksp_max_it", "2"));
+  MSCK(BreakTileSolver(2, PETSC_TRUE));
   MSCK(CreateTiledMeta(&meta));
-  MSCK(PetscOptionsClearValue(NULL, "-tile2_dcr_ksp_type"));
-  MSCK(PetscOptionsClearValue(NULL, "-tile2_dcr_pc_type"));
-  MSCK(PetscOptionsClearValue(NULL, "-tile2_dcr_ksp_max_it"));
+  MSCK(BreakTileSolver(2, PETSC_FALSE));
   MSCK(MSMetaCreateVecs(meta, &m, &d));
   MSCK(FillBlockModel(m));
   MSCK_FAILS(MSMetaDpred(meta, m, d), PETSC_ERR_NOT_CONVERGED);
@@ -331,13 +343,9 @@ START_TEST(tiles_on_groups_adjoint_taylor_failure)
     MSCK(VecDestroy(&d));
     MSCK(MSMetaDestroy(&meta));
 
-    MSCK(PetscOptionsSetValue(NULL, "-tile0_dcr_ksp_type", "cg"));
-    MSCK(PetscOptionsSetValue(NULL, "-tile0_dcr_pc_type", "none"));
-    MSCK(PetscOptionsSetValue(NULL, "-tile0_dcr_ksp_max_it", "2"));
+    MSCK(BreakTileSolver(0, PETSC_TRUE));
     MSCK(CreateTilesOnGroups(n, ms_test_size % k == 0 ? k : 0, ms_test_size % k == 0 ? NULL : uneven, &meta));
-    MSCK(PetscOptionsClearValue(NULL, "-tile0_dcr_ksp_type"));
-    MSCK(PetscOptionsClearValue(NULL, "-tile0_dcr_pc_type"));
-    MSCK(PetscOptionsClearValue(NULL, "-tile0_dcr_ksp_max_it"));
+    MSCK(BreakTileSolver(0, PETSC_FALSE));
     MSCK(MSMetaCreateVecs(meta, &m, &d));
     MSCK(FillBlockModel(m));
     MSCK_FAILS(MSMetaDpred(meta, m, d), PETSC_ERR_NOT_CONVERGED);
