@@ -105,7 +105,7 @@ def measure_baselines(background, args):
     return rec
 
 
-def summarize(raw, backgrounds, configs):
+def summarize(raw, backgrounds, configs, spin):
     med = statistics.median
     out = []
     for b in backgrounds:
@@ -122,7 +122,7 @@ def summarize(raw, backgrounds, configs):
                                  "two_over_one": {op: t[2][op] / t[1][op] for op in OPS},
                                  "numpy_serial_seconds": numpy[1], "numpy_multiprocessing_2_seconds": numpy[2],
                                  "metasim_2_over_numpy_multiprocessing_2": {op: t[2][op] / numpy[2][op] for op in OPS}},
-                        "farm": {"task_us": 50, "spin": None, "efficiency_msfarm_2": farm, "efficiency_pool_2": med(pool),
+                        "farm": {"task_us": 50, "spin": spin, "efficiency_msfarm_2": farm, "efficiency_pool_2": med(pool),
                                  "farm_over_pool": farm / med(pool)}})
     return out
 
@@ -162,8 +162,7 @@ def main():
                     rec.update({"repeat": rep, "loadavg_1min": load})
                     raw.append(rec)
                     emit(rec)
-    for s in summarize(raw, args.background, configs):
-        s["farm"]["spin"] = args.spin
+    for s in summarize(raw, args.background, configs, args.spin):
         emit(s)
 
 
